@@ -1,0 +1,129 @@
+# geoha: one non-recursive Makefile.
+#
+# Everything is discovered, nothing is listed twice:
+#   lib/*.c                  -> build/libgeoha.a
+#   agents/NAME/*.c          -> build/agents/NAME  (installed as ocf:geoha:NAME)
+#   fence/fence_geoha/*.c    -> build/fence_geoha
+#   tests/unit/test_*.c      -> build/tests/unit/test_*   (cmocka, TAP)
+#   tests/tools/*.c          -> build/tests/tools/*       (test drivers)
+#   tests/**/run             -> test suites run by `make check` (TAP)
+
+PREFIX ?= /usr
+DESTDIR ?=
+OCF_ROOT ?= $(PREFIX)/lib/ocf
+SBINDIR ?= $(PREFIX)/sbin
+DOCDIR ?= $(PREFIX)/share/doc/geoha
+CC ?= gcc
+BUILD ?= build
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+
+PKGS := libqb libcurl jansson libmariadb pacemaker pacemaker-cib \
+        pacemaker-pe_status
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow \
+        -Wstrict-prototypes
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE $(CFLAGS) -Iinclude $(PKG_CFLAGS) -MMD -MP \
+             -DGEOHA_VERSION='"$(VERSION)"'
+ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS)
+VERSION := 0.1.0
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIBGEOHA := $(BUILD)/libgeoha.a
+
+AGENTS := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard agents/*/*.c)))))
+AGENT_BINS := $(AGENTS:%=$(BUILD)/agents/%)
+FENCE_SRCS := $(wildcard fence/fence_geoha/*.c)
+FENCE_BINS := $(if $(FENCE_SRCS),$(BUILD)/fence_geoha)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS := $(TOOL_SRCS:%.c=$(BUILD)/%)
+
+.PHONY: all deps check check-build lint install uninstall clean demo \
+        bench asan format
+.DEFAULT_GOAL := all
+.SECONDARY:
+
+all: $(AGENT_BINS) $(FENCE_BINS) $(UNIT_BINS) $(TOOL_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBGEOHA): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+define agent_rule
+$(BUILD)/agents/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard agents/$(1)/*.c)) $(LIBGEOHA)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach a,$(AGENTS),$(eval $(call agent_rule,$(a))))
+
+$(BUILD)/fence_geoha: $(FENCE_SRCS:%.c=$(BUILD)/%.o) $(LIBGEOHA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBGEOHA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIBGEOHA)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Installs every Debian package the build, the tests and the demo need.
+deps:
+	@tools/deps.sh
+
+# The same programs again under AddressSanitizer + UBSan, in build-asan/.
+asan:
+	$(MAKE) BUILD=build-asan \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" all
+
+check-build: all asan
+
+# Every test suite the project has; ends with "N passed, N failed".
+check: deps
+	$(MAKE) check-build
+	python3 tests/runner.py
+
+lint:
+	@tools/lint.sh
+
+format:
+	clang-format -i $(LIB_SRCS) $(wildcard include/geoha/*.h agents/*/*.c agents/*/*.h fence/*/*.c fence/*/*.h tests/unit/*.c tests/tools/*.c)
+
+bench: deps all
+	@if [ -x tests/bench/run ]; then tests/bench/run; else \
+	  echo "make bench: no benchmarks yet (tests/bench/run)"; exit 1; fi
+
+demo: deps all
+	@if [ -x tests/cluster/demo ]; then tests/cluster/demo; else \
+	  echo "make demo: the two-region cluster demo (tests/cluster/demo) is not built yet;"; \
+	  echo "see issue 10. What exists today: make check."; exit 1; fi
+
+install: $(AGENT_BINS) $(FENCE_BINS)
+	install -d $(DESTDIR)$(OCF_ROOT)/resource.d/geoha
+	for a in $(AGENTS); do \
+	  install -m 0755 $(BUILD)/agents/$$a $(DESTDIR)$(OCF_ROOT)/resource.d/geoha/$$a; \
+	done
+	$(if $(FENCE_BINS),install -d $(DESTDIR)$(SBINDIR) && install -m 0755 $(BUILD)/fence_geoha $(DESTDIR)$(SBINDIR)/fence_geoha)
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	cp -r crm-config $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -rf $(DESTDIR)$(OCF_ROOT)/resource.d/geoha $(DESTDIR)$(DOCDIR)
+	rm -f $(DESTDIR)$(SBINDIR)/fence_geoha
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

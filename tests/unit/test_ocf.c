@@ -1,0 +1,287 @@
+/* Unit tests of lib/ocf.c: parameter table, meta-data, dispatch. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "geoha/ocf.h"
+
+static const char *const modes[] = { "enable", "priority", NULL };
+
+static const struct geoha_param params[] = {
+    { .name = "name", .type = GEOHA_PT_STRING, .required = true,
+      .shortdesc = "A name", .longdesc = "Needed <always> & \"quoted\"." },
+    { .name = "count", .type = GEOHA_PT_INT, .default_value = "60",
+      .min = 1, .max = 3600, .shortdesc = "A count" },
+    { .name = "flag", .type = GEOHA_PT_BOOL, .default_value = "true",
+      .shortdesc = "A flag" },
+    { .name = "mode", .type = GEOHA_PT_ENUM, .default_value = "enable",
+      .choices = modes, .shortdesc = "A mode" },
+    { .name = "secret_file", .type = GEOHA_PT_PATH,
+      .flags = GEOHA_PF_PRIVATE, .shortdesc = "A secret" },
+    { .name = "endpoints", .type = GEOHA_PT_MAP,
+      .map_value = GEOHA_PT_HOSTPORT, .shortdesc = "Endpoints" },
+    { .name = "peer", .type = GEOHA_PT_HOSTPORT, .shortdesc = "A peer" },
+};
+
+static int last_action_check_level = -1;
+static bool last_action_probe;
+static int64_t last_action_left_ms;
+
+static int
+action_ok(struct geoha_ctx *ctx)
+{
+    last_action_check_level = ctx->check_level;
+    last_action_probe = ctx->probe;
+    last_action_left_ms = geoha_deadline_left_ms(&ctx->deadline);
+    return OCF_SUCCESS;
+}
+
+static int
+action_running(struct geoha_ctx *ctx)
+{
+    return geoha_param_int(ctx, "count") == 7 ? OCF_RUNNING_PROMOTED
+                                              : OCF_NOT_RUNNING;
+}
+
+static const struct geoha_action actions[] = {
+    { "start", action_ok, GEOHA_AF_VALIDATE, 60, 0, NULL, -1 },
+    { "stop", action_ok, 0, 30, 0, NULL, -1 },
+    { "monitor", action_running, 0, 30, 10, "Promoted", 0 },
+    { "probe-like", action_ok, 0, 30, 0, NULL, -1 },
+    { "monitor2", action_ok, 0, 30, 0, NULL, -1 },
+    { "validate-all", action_ok, GEOHA_AF_VALIDATE, 10, 0, NULL, -1 },
+    { "meta-data", NULL, GEOHA_AF_NO_PARAMS, 5, 0, NULL, -1 },
+    { "hidden", action_ok, GEOHA_AF_HIDDEN, 5, 0, NULL, -1 },
+};
+
+static const struct geoha_agent agent = {
+    .name = "test",
+    .version = "1.0",
+    .shortdesc = "Test agent",
+    .longdesc = "An agent for the unit tests.",
+    .params = params,
+    .n_params = sizeof(params) / sizeof(params[0]),
+    .actions = actions,
+    .n_actions = sizeof(actions) / sizeof(actions[0]),
+};
+
+static void
+clear_env(void)
+{
+    unsetenv("OCF_RESKEY_name");
+    unsetenv("OCF_RESKEY_count");
+    unsetenv("OCF_RESKEY_flag");
+    unsetenv("OCF_RESKEY_mode");
+    unsetenv("OCF_RESKEY_secret_file");
+    unsetenv("OCF_RESKEY_endpoints");
+    unsetenv("OCF_RESKEY_peer");
+    unsetenv("OCF_RESKEY_CRM_meta_timeout");
+    unsetenv("OCF_RESKEY_CRM_meta_interval");
+    unsetenv("OCF_CHECK_LEVEL");
+    setenv("GEOHA_NODE_NAME", "ci", 1);
+    setenv("OCF_RESOURCE_INSTANCE", "test:0", 1);
+}
+
+/* Runs an action with its stdout (meta-data, usage) kept out of the TAP. */
+static int
+run(const char *action)
+{
+    char *argv[] = { (char *)"test", (char *)action, NULL };
+    int saved;
+    int null_fd;
+    int rc;
+
+    fflush(stdout);
+    saved = dup(STDOUT_FILENO);
+    null_fd = open("/dev/null", O_WRONLY);
+    dup2(null_fd, STDOUT_FILENO);
+    close(null_fd);
+    rc = geoha_agent_main(&agent, 2, argv);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    return rc;
+}
+
+static int
+setup(void **state)
+{
+    (void)state;
+    clear_env();
+    /* Keep the agent's stderr (exit reasons, logs) out of the TAP. */
+    return freopen("/dev/null", "w", stderr) == NULL ? -1 : 0;
+}
+
+static void
+geoha_agent_main__dispatch(void **state)
+{
+    (void)state;
+    clear_env();
+    setenv("OCF_RESKEY_name", "x", 1);
+    assert_int_equal(run("start"), OCF_SUCCESS);
+    assert_int_equal(run("no-such-action"), OCF_ERR_UNIMPLEMENTED);
+    assert_int_equal(run("usage"), OCF_SUCCESS);
+    assert_int_equal(run("hidden"), OCF_SUCCESS);
+    {
+        char *argv[] = { (char *)"test", NULL };
+
+        assert_int_equal(geoha_agent_main(&agent, 1, argv), OCF_ERR_ARGS);
+    }
+}
+
+static void
+geoha_agent_main__required_missing(void **state)
+{
+    (void)state;
+    clear_env();
+    assert_int_equal(run("start"), OCF_ERR_CONFIGURED);
+    assert_int_equal(run("validate-all"), OCF_ERR_CONFIGURED);
+    /* meta-data needs no environment at all. */
+    assert_int_equal(run("meta-data"), OCF_SUCCESS);
+}
+
+static void
+geoha_agent_main__bad_values(void **state)
+{
+    static const char *const bad[][2] = {
+        { "OCF_RESKEY_count", "0" },
+        { "OCF_RESKEY_count", "3601" },
+        { "OCF_RESKEY_count", "ten" },
+        { "OCF_RESKEY_flag", "maybe" },
+        { "OCF_RESKEY_mode", "Enable" },
+        { "OCF_RESKEY_secret_file", "relative/path" },
+        { "OCF_RESKEY_endpoints", "ci=host" },
+        { "OCF_RESKEY_endpoints", "ci" },
+        { "OCF_RESKEY_peer", "nohost:" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        clear_env();
+        setenv("OCF_RESKEY_name", "x", 1);
+        setenv(bad[i][0], bad[i][1], 1);
+        assert_int_equal(run("validate-all"), OCF_ERR_CONFIGURED);
+    }
+}
+
+static void
+geoha_agent_main__private_file(void **state)
+{
+    char path[] = "/tmp/geoha-test-secret-XXXXXX";
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    clear_env();
+    setenv("OCF_RESKEY_name", "x", 1);
+    setenv("OCF_RESKEY_secret_file", path, 1);
+    chmod(path, 0600);
+    assert_int_equal(run("validate-all"), OCF_SUCCESS);
+    chmod(path, 0644);
+    assert_int_equal(run("validate-all"), OCF_ERR_CONFIGURED);
+    /* stop does not check files: it must work with a broken config. */
+    assert_int_equal(run("stop"), OCF_SUCCESS);
+    unlink(path);
+    assert_int_equal(run("validate-all"), OCF_ERR_INSTALLED);
+}
+
+static void
+geoha_agent_main__context(void **state)
+{
+    (void)state;
+    clear_env();
+    setenv("OCF_RESKEY_name", "x", 1);
+    setenv("OCF_RESKEY_count", "7", 1);
+    assert_int_equal(run("monitor"), OCF_RUNNING_PROMOTED);
+    setenv("OCF_RESKEY_CRM_meta_timeout", "20000", 1);
+    setenv("OCF_CHECK_LEVEL", "10", 1);
+    assert_int_equal(run("monitor2"), OCF_SUCCESS);
+    assert_true(last_action_probe == false); /* only "monitor" probes */
+    assert_int_equal(last_action_check_level, 10);
+    /* 20 s less a 2 s margin. */
+    assert_true(last_action_left_ms <= 18000 && last_action_left_ms > 17000);
+    setenv("OCF_RESKEY_CRM_meta_timeout", "soon", 1);
+    assert_int_equal(run("monitor2"), OCF_ERR_ARGS);
+}
+
+static void
+geoha_agent_metadata__validates_shape(void **state)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    (void)state;
+    assert_non_null(f);
+    assert_int_equal(geoha_agent_metadata(&agent, f), 0);
+    fclose(f);
+    assert_non_null(strstr(text, "<resource-agent name=\"test\""));
+    assert_non_null(
+        strstr(text, "<parameter name=\"name\" unique=\"0\" required=\"1\">"));
+    assert_non_null(strstr(text, "Needed &lt;always&gt; &amp; &quot;"));
+    assert_non_null(strstr(text, "<content type=\"integer\" default=\"60\""));
+    assert_non_null(strstr(text, "<content type=\"select\" default=\"enable\">"));
+    assert_non_null(strstr(text, "<option value=\"priority\" />"));
+    assert_non_null(strstr(text, "<content type=\"boolean\" default=\"true\""));
+    assert_non_null(strstr(text, "<action name=\"monitor\" timeout=\"30s\" "
+                                 "interval=\"10s\" depth=\"0\" "
+                                 "role=\"Promoted\" />"));
+    assert_null(strstr(text, "hidden"));
+    free(text);
+}
+
+static void
+geoha_ocf_from_result__mapping(void **state)
+{
+    (void)state;
+    assert_int_equal(geoha_ocf_from_result(0), OCF_SUCCESS);
+    assert_int_equal(geoha_ocf_from_result(GEOHA_E_CONFIG),
+                     OCF_ERR_CONFIGURED);
+    assert_int_equal(geoha_ocf_from_result(GEOHA_E_INSECURE),
+                     OCF_ERR_CONFIGURED);
+    assert_int_equal(geoha_ocf_from_result(GEOHA_E_NOT_INSTALLED),
+                     OCF_ERR_INSTALLED);
+    assert_int_equal(geoha_ocf_from_result(GEOHA_E_NOT_RUNNING),
+                     OCF_NOT_RUNNING);
+    assert_int_equal(geoha_ocf_from_result(-EACCES), OCF_ERR_PERM);
+    assert_int_equal(geoha_ocf_from_result(-EIO), OCF_ERR_GENERIC);
+    assert_int_equal(OCF_RUNNING_PROMOTED, 8);
+    assert_int_equal(OCF_FAILED_PROMOTED, 9);
+}
+
+static void
+geoha_notify_get__reads_env(void **state)
+{
+    (void)state;
+    setenv("OCF_RESKEY_CRM_meta_notify_promote_uname", "si ", 1);
+    assert_string_equal(geoha_notify_get("promote_uname"), "si ");
+    assert_null(geoha_notify_get("demote_uname_nope"));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(geoha_agent_main__dispatch),
+        cmocka_unit_test(geoha_agent_main__required_missing),
+        cmocka_unit_test(geoha_agent_main__bad_values),
+        cmocka_unit_test(geoha_agent_main__private_file),
+        cmocka_unit_test(geoha_agent_main__context),
+        cmocka_unit_test(geoha_agent_metadata__validates_shape),
+        cmocka_unit_test(geoha_ocf_from_result__mapping),
+        cmocka_unit_test(geoha_notify_get__reads_env),
+    };
+
+    return cmocka_run_group_tests_name("ocf", tests, setup, NULL);
+}
