@@ -49,8 +49,8 @@ name_ok(const char *s)
     }
     for (const char *p = s; *p != '\0'; p++) {
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
-              || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'
-              || *p == '.' || *p == ':')) {
+              || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'
+              || *p == ':')) {
             return false;
         }
     }
@@ -61,10 +61,9 @@ static int
 cache_path(enum geoha_attr_kind kind, const char *node, const char *name,
            char path[PATH_MAX])
 {
-    return geoha_snprintf(path, PATH_MAX, "%s/%s@%s@%s", cache_dir(),
-                          kind == GEOHA_ATTR_PROMOTION ? "promotion"
-                                                       : "transient",
-                          node, name);
+    return geoha_snprintf(
+        path, PATH_MAX, "%s/%s@%s@%s", cache_dir(),
+        kind == GEOHA_ATTR_PROMOTION ? "promotion" : "transient", node, name);
 }
 
 /* "S<value>" for a set value, "D" for a deleted one. */
@@ -111,8 +110,7 @@ cache_store(const char *path, const char *value)
 }
 
 void
-geoha_attr_forget(enum geoha_attr_kind kind, const char *node,
-                  const char *name)
+geoha_attr_forget(enum geoha_attr_kind kind, const char *node, const char *name)
 {
     char path[PATH_MAX];
     char base[256];
@@ -141,9 +139,9 @@ run_crm_attribute(const char *const argv[], const struct geoha_deadline *d,
 }
 
 int
-geoha_attr_update(enum geoha_attr_kind kind, const char *node,
-                  const char *name, const char *value,
-                  const struct geoha_deadline *d, bool *changed)
+geoha_attr_update(enum geoha_attr_kind kind, const char *node, const char *name,
+                  const char *value, const struct geoha_deadline *d,
+                  bool *changed)
 {
     char path[PATH_MAX];
     char base[256];
@@ -175,8 +173,7 @@ geoha_attr_update(enum geoha_attr_kind kind, const char *node,
     }
     argv[k++] = "crm_attribute";
     if (kind == GEOHA_ATTR_PROMOTION) {
-        if (geoha_snprintf(promo, sizeof(promo), "--promotion=%s", name)
-            != 0) {
+        if (geoha_snprintf(promo, sizeof(promo), "--promotion=%s", name) != 0) {
             return -EINVAL;
         }
         argv[k++] = promo;

@@ -35,8 +35,7 @@ read_cib(xmlNode **out)
 }
 
 static void
-collect(pe_resource_t *rsc, char nodes[][GEOHA_NODE_MAX], size_t max,
-        size_t *n)
+collect(pe_resource_t *rsc, char nodes[][GEOHA_NODE_MAX], size_t max, size_t *n)
 {
     if (rsc->children != NULL) {
         for (GList *c = rsc->children; c != NULL; c = c->next) {

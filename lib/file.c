@@ -40,8 +40,7 @@ dir_of(const char *path, char dir[PATH_MAX])
     if (geoha_strlcpy(tmp, path, sizeof(tmp)) != 0) {
         return -ENAMETOOLONG;
     }
-    return geoha_strlcpy(dir, dirname(tmp), PATH_MAX) == 0 ? 0
-                                                           : -ENAMETOOLONG;
+    return geoha_strlcpy(dir, dirname(tmp), PATH_MAX) == 0 ? 0 : -ENAMETOOLONG;
 }
 
 static int

@@ -36,11 +36,11 @@ geoha_log_init(const char *ident, const char *rsc)
     }
     qb_log_init(ident, LOG_DAEMON, level);
     qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_TRUE);
-    qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
-                      "*", level);
+    qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
+                      level);
     qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_TRUE);
-    qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
-                      "*", level);
+    qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
+                      level);
     qb_log_format_set(QB_LOG_STDERR, "%N[%P]: %4g %p: %b");
     qb_log_format_set(QB_LOG_SYSLOG, "%p: %b");
     log_ready = true;
@@ -293,8 +293,7 @@ check_path(const struct geoha_param *p, const char *text, bool full)
     }
     if (stat(text, &st) != 0) {
         if (p->flags & (GEOHA_PF_MUST_EXIST | GEOHA_PF_PRIVATE)) {
-            return param_fail(p, text, "does not exist",
-                              OCF_ERR_INSTALLED);
+            return param_fail(p, text, "does not exist", OCF_ERR_INSTALLED);
         }
         return OCF_SUCCESS;
     }
@@ -328,8 +327,8 @@ load_one(const struct geoha_param *p, struct geoha_value *v, bool full)
 
     memset(v, 0, sizeof(*v));
     v->param = p;
-    if (geoha_snprintf(env, sizeof(env), GEOHA_ENV_RESKEY_PREFIX "%s",
-                       p->name) != 0) {
+    if (geoha_snprintf(env, sizeof(env), GEOHA_ENV_RESKEY_PREFIX "%s", p->name)
+        != 0) {
         return param_fail(p, "", "has a name that is too long",
                           OCF_ERR_CONFIGURED);
     }
@@ -341,8 +340,7 @@ load_one(const struct geoha_param *p, struct geoha_value *v, bool full)
     }
     if (text == NULL || *text == '\0') {
         if (p->required) {
-            geoha_exit_reason("Parameter %s is required but not set",
-                              p->name);
+            geoha_exit_reason("Parameter %s is required but not set", p->name);
             return OCF_ERR_CONFIGURED;
         }
         v->text = NULL;
@@ -390,14 +388,12 @@ load_one(const struct geoha_param *p, struct geoha_value *v, bool full)
         return check_path(p, text, full);
     case GEOHA_PT_HOSTPORT:
         if (geoha_hostport_parse(text, 0, &v->hp) != 0) {
-            return param_fail(p, text, "is not host:port",
-                              OCF_ERR_CONFIGURED);
+            return param_fail(p, text, "is not host:port", OCF_ERR_CONFIGURED);
         }
         break;
     case GEOHA_PT_MAP:
         if (geoha_map_parse(text, &v->map) != 0) {
-            return param_fail(p, text,
-                              "is not a list of node=value pairs",
+            return param_fail(p, text, "is not a list of node=value pairs",
                               OCF_ERR_CONFIGURED);
         }
         if (p->map_value == GEOHA_PT_HOSTPORT) {
@@ -422,8 +418,7 @@ geoha_params_load(struct geoha_ctx *ctx, bool full)
     const struct geoha_agent *agent = ctx->agent;
 
     if (agent->n_params > GEOHA_MAX_PARAMS) {
-        geoha_exit_reason("Agent %s declares too many parameters",
-                          agent->name);
+        geoha_exit_reason("Agent %s declares too many parameters", agent->name);
         return OCF_ERR_GENERIC;
     }
     for (unsigned i = 0; i < agent->n_params; i++) {
@@ -524,7 +519,8 @@ local_node(char node[GEOHA_NODE_MAX])
     if (s == NULL || *s == '\0') {
         s = getenv(GEOHA_ENV_ON_NODE);
     }
-    if (s != NULL && *s != '\0' && geoha_strlcpy(node, s, GEOHA_NODE_MAX) == 0) {
+    if (s != NULL && *s != '\0'
+        && geoha_strlcpy(node, s, GEOHA_NODE_MAX) == 0) {
         return;
     }
     if (uname(&u) == 0) {
@@ -587,7 +583,8 @@ geoha_agent_main(const struct geoha_agent *agent, int argc, char **argv)
     local_node(ctx->node);
 
     if (env_ms(GEOHA_ENV_TIMEOUT, (int64_t)action->timeout_s * 1000,
-               &ctx->timeout_ms) != 0) {
+               &ctx->timeout_ms)
+        != 0) {
         geoha_exit_reason("%s='%s' is not a number of milliseconds",
                           GEOHA_ENV_TIMEOUT, getenv(GEOHA_ENV_TIMEOUT));
         rc = OCF_ERR_ARGS;
@@ -604,8 +601,8 @@ geoha_agent_main(const struct geoha_agent *agent, int argc, char **argv)
             ctx->check_level = (int)v;
         }
     }
-    ctx->probe = (strcmp(action->name, "monitor") == 0
-                  && ctx->interval_ms == 0);
+    ctx->probe =
+        (strcmp(action->name, "monitor") == 0 && ctx->interval_ms == 0);
     /* Keep a margin so we answer before Pacemaker gives up on us. */
     margin = ctx->timeout_ms / 10;
     if (margin > DEADLINE_MARGIN_MAX_MS) {

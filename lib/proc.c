@@ -80,8 +80,8 @@ build_env(const char *const extra[])
 
 int
 geoha_proc_run(const char *const argv[], const char *const extra_env[],
-               const char *in, size_t max_out,
-               const struct geoha_deadline *d, struct geoha_proc_result *res)
+               const char *in, size_t max_out, const struct geoha_deadline *d,
+               struct geoha_proc_result *res)
 {
     int out_pipe[2] = { -1, -1 };
     int err_pipe[2] = { -1, -1 };
@@ -105,8 +105,7 @@ geoha_proc_run(const char *const argv[], const char *const extra_env[],
         return -ENOMEM;
     }
     if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0
-        || pipe2(in_pipe, O_CLOEXEC) != 0
-        || pipe2(exec_pipe, O_CLOEXEC) != 0) {
+        || pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(exec_pipe, O_CLOEXEC) != 0) {
         rc = -errno;
         goto done;
     }
@@ -235,8 +234,8 @@ geoha_proc_run(const char *const argv[], const char *const extra_env[],
         goto done;
     }
     memset(res, 0, sizeof(*res));
-    res->exit_code = WIFEXITED(status) ? WEXITSTATUS(status)
-                                       : 128 + WTERMSIG(status);
+    res->exit_code =
+        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     res->out_len = sinks[0].buf.len;
     res->out = geoha_buf_steal(&sinks[0].buf);
     res->err_len = sinks[1].buf.len;

@@ -18,9 +18,8 @@
  * promoted). -ENOENT when the resource is not in the configuration,
  * -ENOTCONN when the CIB cannot be read.
  */
-int geoha_cib_promoted_nodes(const char *rsc_id,
-                             char nodes[][GEOHA_NODE_MAX], size_t max,
-                             size_t *n);
+int geoha_cib_promoted_nodes(const char *rsc_id, char nodes[][GEOHA_NODE_MAX],
+                             size_t max, size_t *n);
 
 /*
  * The one node where rsc_id is promoted. -ENOENT as above, GEOHA_E_STATE

@@ -7,10 +7,10 @@
 
 #include <stddef.h>
 
-#define GEOHA_NODE_MAX 64     /* bytes of a node name, with the NUL */
-#define GEOHA_HOST_MAX 256    /* bytes of a host name, with the NUL */
-#define GEOHA_MAPVAL_MAX 512  /* bytes of one map value, with the NUL */
-#define GEOHA_MAP_ENTRIES 16  /* nodes in one map */
+#define GEOHA_NODE_MAX 64    /* bytes of a node name, with the NUL */
+#define GEOHA_HOST_MAX 256   /* bytes of a host name, with the NUL */
+#define GEOHA_MAPVAL_MAX 512 /* bytes of one map value, with the NUL */
+#define GEOHA_MAP_ENTRIES 16 /* nodes in one map */
 
 struct geoha_hostport {
     char host[GEOHA_HOST_MAX]; /* without brackets for IPv6 */

@@ -69,17 +69,17 @@ struct geoha_param {
     unsigned flags;
     const char *shortdesc;
     const char *longdesc;
-    long long min, max;           /* INT */
-    const char *const *choices;   /* ENUM: NULL-terminated */
+    long long min, max;              /* INT */
+    const char *const *choices;      /* ENUM: NULL-terminated */
     enum geoha_param_type map_value; /* MAP: STRING or HOSTPORT */
 };
 
 /* A parsed parameter. */
 struct geoha_value {
     const struct geoha_param *param;
-    const char *text;   /* the effective text (env or default), or NULL */
+    const char *text; /* the effective text (env or default), or NULL */
     bool from_env;
-    long long i;        /* INT, BOOL (0/1), ENUM (index) */
+    long long i;              /* INT, BOOL (0/1), ENUM (index) */
     struct geoha_hostport hp; /* HOSTPORT */
     struct geoha_map map;     /* MAP */
 };
@@ -88,23 +88,23 @@ struct geoha_ctx;
 typedef int (*geoha_action_fn)(struct geoha_ctx *ctx);
 
 /* Flags for struct geoha_action. */
-#define GEOHA_AF_NO_PARAMS 0x1u   /* meta-data, usage: no env, no root */
-#define GEOHA_AF_VALIDATE 0x2u    /* run full validation first */
-#define GEOHA_AF_HIDDEN 0x4u      /* not listed in meta-data */
+#define GEOHA_AF_NO_PARAMS 0x1u /* meta-data, usage: no env, no root */
+#define GEOHA_AF_VALIDATE 0x2u  /* run full validation first */
+#define GEOHA_AF_HIDDEN 0x4u    /* not listed in meta-data */
 
 struct geoha_action {
     const char *name;
     geoha_action_fn fn;
     unsigned flags;
-    int timeout_s;       /* default timeout advertised in meta-data */
-    int interval_s;      /* 0: none advertised */
-    const char *role;    /* "Promoted", "Unpromoted" or NULL */
-    int depth;           /* -1: none advertised */
+    int timeout_s;    /* default timeout advertised in meta-data */
+    int interval_s;   /* 0: none advertised */
+    const char *role; /* "Promoted", "Unpromoted" or NULL */
+    int depth;        /* -1: none advertised */
 };
 
 struct geoha_agent {
-    const char *name;      /* e.g. "mysql" */
-    const char *version;   /* the agent's version */
+    const char *name;    /* e.g. "mysql" */
+    const char *version; /* the agent's version */
     const char *shortdesc;
     const char *longdesc;
     const struct geoha_param *params;
@@ -121,15 +121,15 @@ struct geoha_agent {
 struct geoha_ctx {
     const struct geoha_agent *agent;
     const char *action;
-    const char *rsc;        /* OCF_RESOURCE_INSTANCE or "(none)" */
+    const char *rsc;           /* OCF_RESOURCE_INSTANCE or "(none)" */
     char node[GEOHA_NODE_MAX]; /* local node name */
-    int64_t interval_ms;    /* recurring monitor interval; 0 for probes */
-    int64_t timeout_ms;     /* the operation timeout */
+    int64_t interval_ms;       /* recurring monitor interval; 0 for probes */
+    int64_t timeout_ms;        /* the operation timeout */
     struct geoha_deadline deadline; /* timeout less a safety margin */
-    bool probe;             /* monitor with interval 0 */
-    int check_level;        /* OCF_CHECK_LEVEL, 0 when unset */
+    bool probe;                     /* monitor with interval 0 */
+    int check_level;                /* OCF_CHECK_LEVEL, 0 when unset */
     struct geoha_value values[GEOHA_MAX_PARAMS];
-    void *agent_data;       /* for the agent's own use */
+    void *agent_data; /* for the agent's own use */
 };
 
 /* Run the agent: parse, validate, dispatch. Returns the process exit code. */

@@ -10,10 +10,10 @@
 #include "geoha/util.h"
 
 struct geoha_proc_result {
-    int exit_code;   /* 0-255, or 128+signal when killed by a signal */
-    char *out;       /* captured stdout (NUL-terminated, may be NULL) */
+    int exit_code; /* 0-255, or 128+signal when killed by a signal */
+    char *out;     /* captured stdout (NUL-terminated, may be NULL) */
     size_t out_len;
-    char *err;       /* captured stderr */
+    char *err; /* captured stderr */
     size_t err_len;
 };
 

@@ -15,21 +15,21 @@
 /* geoha's own error codes, all below -1000 so they never clash with errno. */
 enum geoha_error {
     GEOHA_E_BASE = -1000,
-    GEOHA_E_CONFIG = -1001,     /* a parameter is missing or invalid */
-    GEOHA_E_INSECURE = -1002,   /* a secret file others can read */
-    GEOHA_E_PROTOCOL = -1003,   /* a peer answered something unexpected */
-    GEOHA_E_DEADLINE = -1004,   /* the operation deadline was reached */
-    GEOHA_E_NOT_RUNNING = -1005,/* the managed service is not running */
-    GEOHA_E_STATE = -1006,      /* the service is in the wrong state */
-    GEOHA_E_UNSAFE = -1007,     /* refused: doing it could break S1-S5 */
-    GEOHA_E_DIVERGED = -1008,   /* errant transactions / diverged data */
-    GEOHA_E_REMOTE = -1009,     /* a remote API returned an error */
-    GEOHA_E_TOOBIG = -1010,     /* input larger than its maximum */
-    GEOHA_E_PARSE = -1011,      /* input could not be parsed */
+    GEOHA_E_CONFIG = -1001,        /* a parameter is missing or invalid */
+    GEOHA_E_INSECURE = -1002,      /* a secret file others can read */
+    GEOHA_E_PROTOCOL = -1003,      /* a peer answered something unexpected */
+    GEOHA_E_DEADLINE = -1004,      /* the operation deadline was reached */
+    GEOHA_E_NOT_RUNNING = -1005,   /* the managed service is not running */
+    GEOHA_E_STATE = -1006,         /* the service is in the wrong state */
+    GEOHA_E_UNSAFE = -1007,        /* refused: doing it could break S1-S5 */
+    GEOHA_E_DIVERGED = -1008,      /* errant transactions / diverged data */
+    GEOHA_E_REMOTE = -1009,        /* a remote API returned an error */
+    GEOHA_E_TOOBIG = -1010,        /* input larger than its maximum */
+    GEOHA_E_PARSE = -1011,         /* input could not be parsed */
     GEOHA_E_NOT_INSTALLED = -1012, /* a required program/library missing */
-    GEOHA_E_AUTH = -1013,       /* credentials refused */
-    GEOHA_E_NOT_FOUND = -1014,  /* remote resource does not exist */
-    GEOHA_E_THROTTLED = -1015,  /* remote API throttled us past deadline */
+    GEOHA_E_AUTH = -1013,          /* credentials refused */
+    GEOHA_E_NOT_FOUND = -1014,     /* remote resource does not exist */
+    GEOHA_E_THROTTLED = -1015,     /* remote API throttled us past deadline */
     GEOHA_E_LAST = -1016,
 };
 
@@ -41,8 +41,7 @@ const char *geoha_strerror(int rc);
  * empty strings, trailing garbage and overflow are errors (-EINVAL /
  * -ERANGE).
  */
-int geoha_parse_ll(const char *s, long long min, long long max,
-                   long long *out);
+int geoha_parse_ll(const char *s, long long min, long long max, long long *out);
 
 /*
  * Parse a boolean as Pacemaker spells it: true/false, yes/no, on/off,
@@ -71,11 +70,11 @@ char *geoha_strtrim(char *s);
 
 /* A growable string with a hard maximum size (including the NUL). */
 struct geoha_buf {
-    char *data;   /* always NUL-terminated once anything is appended */
+    char *data; /* always NUL-terminated once anything is appended */
     size_t len;
     size_t cap;
-    size_t max;   /* 0 means GEOHA_BUF_DEFAULT_MAX */
-    int error;    /* first error seen by an append, sticky */
+    size_t max; /* 0 means GEOHA_BUF_DEFAULT_MAX */
+    int error;  /* first error seen by an append, sticky */
 };
 #define GEOHA_BUF_DEFAULT_MAX (4u * 1024u * 1024u)
 

@@ -134,14 +134,12 @@ geoha_attr_update__writes_only_on_change(void **state)
     assert_true(changed);
     /* Delete, then deleting again costs nothing. */
     assert_int_equal(geoha_attr_update(GEOHA_ATTR_TRANSIENT, "ci",
-                                       "geoha-db-position", NULL, &d,
-                                       &changed),
+                                       "geoha-db-position", NULL, &d, &changed),
                      0);
     assert_true(changed);
     before = spawns();
     assert_int_equal(geoha_attr_update(GEOHA_ATTR_TRANSIENT, "ci",
-                                       "geoha-db-position", NULL, &d,
-                                       &changed),
+                                       "geoha-db-position", NULL, &d, &changed),
                      0);
     assert_false(changed);
     assert_int_equal(spawns(), before);
@@ -161,12 +159,11 @@ geoha_attr_update__promotion_score(void **state)
     (void)state;
     geoha_deadline_init(&d, 20000);
     /* The clone instance suffix is dropped: master-db. */
-    assert_int_equal(geoha_attr_update(GEOHA_ATTR_PROMOTION, "si", "db:1",
-                                       "1000", &d, NULL),
-                     0);
-    assert_int_equal(geoha_attr_get(GEOHA_ATTR_TRANSIENT, "si", "master-db",
-                                    &d, &value),
-                     0);
+    assert_int_equal(
+        geoha_attr_update(GEOHA_ATTR_PROMOTION, "si", "db:1", "1000", &d, NULL),
+        0);
+    assert_int_equal(
+        geoha_attr_get(GEOHA_ATTR_TRANSIENT, "si", "master-db", &d, &value), 0);
     assert_string_equal(value, "1000");
     free(value);
     assert_int_equal(
@@ -183,13 +180,13 @@ geoha_attr_update__forget_forces_write(void **state)
 
     (void)state;
     geoha_deadline_init(&d, 20000);
-    assert_int_equal(geoha_attr_update(GEOHA_ATTR_TRANSIENT, "si", "x", "1",
-                                       &d, &changed),
-                     0);
+    assert_int_equal(
+        geoha_attr_update(GEOHA_ATTR_TRANSIENT, "si", "x", "1", &d, &changed),
+        0);
     geoha_attr_forget(GEOHA_ATTR_TRANSIENT, "si", "x");
-    assert_int_equal(geoha_attr_update(GEOHA_ATTR_TRANSIENT, "si", "x", "1",
-                                       &d, &changed),
-                     0);
+    assert_int_equal(
+        geoha_attr_update(GEOHA_ATTR_TRANSIENT, "si", "x", "1", &d, &changed),
+        0);
     assert_true(changed);
 }
 
@@ -201,18 +198,18 @@ geoha_attr_update__rejects_bad_names(void **state)
 
     (void)state;
     geoha_deadline_init(&d, 5000);
-    assert_int_equal(geoha_attr_update(GEOHA_ATTR_TRANSIENT, "ci", "a b", "1",
-                                       &d, NULL),
-                     -EINVAL);
-    assert_int_equal(geoha_attr_update(GEOHA_ATTR_TRANSIENT, "c/i", "a", "1",
-                                       &d, NULL),
-                     -EINVAL);
-    assert_int_equal(geoha_attr_update(GEOHA_ATTR_TRANSIENT, "", "a", "1", &d,
-                                       NULL),
-                     -EINVAL);
-    assert_int_equal(geoha_attr_get(GEOHA_ATTR_TRANSIENT, "ci", "--help", &d,
-                                    &value),
-                     -EINVAL);
+    assert_int_equal(
+        geoha_attr_update(GEOHA_ATTR_TRANSIENT, "ci", "a b", "1", &d, NULL),
+        -EINVAL);
+    assert_int_equal(
+        geoha_attr_update(GEOHA_ATTR_TRANSIENT, "c/i", "a", "1", &d, NULL),
+        -EINVAL);
+    assert_int_equal(
+        geoha_attr_update(GEOHA_ATTR_TRANSIENT, "", "a", "1", &d, NULL),
+        -EINVAL);
+    assert_int_equal(
+        geoha_attr_get(GEOHA_ATTR_TRANSIENT, "ci", "--help", &d, &value),
+        -EINVAL);
 }
 
 static void
@@ -222,8 +219,8 @@ geoha_attr_update__unknown_node_fails(void **state)
 
     (void)state;
     geoha_deadline_init(&d, 20000);
-    assert_int_equal(geoha_attr_update(GEOHA_ATTR_TRANSIENT, "nosuchnode",
-                                       "a", "1", &d, NULL),
+    assert_int_equal(geoha_attr_update(GEOHA_ATTR_TRANSIENT, "nosuchnode", "a",
+                                       "1", &d, NULL),
                      GEOHA_E_REMOTE);
 }
 
@@ -236,9 +233,9 @@ geoha_attr_update__tool_missing(void **state)
     (void)state;
     geoha_deadline_init(&d, 5000);
     setenv("PATH", "/nonexistent", 1);
-    assert_int_equal(geoha_attr_update(GEOHA_ATTR_TRANSIENT, "ci", "b", "2",
-                                       &d, NULL),
-                     GEOHA_E_NOT_INSTALLED);
+    assert_int_equal(
+        geoha_attr_update(GEOHA_ATTR_TRANSIENT, "ci", "b", "2", &d, NULL),
+        GEOHA_E_NOT_INSTALLED);
     setenv("PATH", saved, 1);
     free(saved);
 }

@@ -47,9 +47,9 @@ static char path[64];
 static void
 write_cib(const char *xml)
 {
-    assert_int_equal(geoha_file_replace(path, xml, strlen(xml), (uid_t)-1,
-                                        (gid_t)-1, 0600),
-                     0);
+    assert_int_equal(
+        geoha_file_replace(path, xml, strlen(xml), (uid_t)-1, (gid_t)-1, 0600),
+        0);
 }
 
 static int
@@ -82,15 +82,15 @@ geoha_cib_promoted_node__finds_it(void **state)
     char node[GEOHA_NODE_MAX] = "";
 
     (void)state;
-    write_cib(HEAD NODE("1", "ci", "promote") NODE("2", "si", "start")
-                  "</status></cib>");
+    write_cib(HEAD NODE("1", "ci", "promote")
+                  NODE("2", "si", "start") "</status></cib>");
     assert_int_equal(geoha_cib_promoted_node("db-clone", node), 0);
     assert_string_equal(node, "ci");
     /* The primitive's id names the same clone. */
     assert_int_equal(geoha_cib_promoted_node("db", node), 0);
     assert_string_equal(node, "ci");
-    write_cib(HEAD NODE("1", "ci", "start") NODE("2", "si", "promote")
-                  "</status></cib>");
+    write_cib(HEAD NODE("1", "ci", "start")
+                  NODE("2", "si", "promote") "</status></cib>");
     assert_int_equal(geoha_cib_promoted_node("db-clone", node), 0);
     assert_string_equal(node, "si");
 }
@@ -103,19 +103,17 @@ geoha_cib_promoted_node__none_or_two(void **state)
     size_t n = 99;
 
     (void)state;
-    write_cib(HEAD NODE("1", "ci", "start") NODE("2", "si", "start")
-                  "</status></cib>");
-    assert_int_equal(geoha_cib_promoted_node("db-clone", node),
-                     GEOHA_E_STATE);
+    write_cib(HEAD NODE("1", "ci", "start")
+                  NODE("2", "si", "start") "</status></cib>");
+    assert_int_equal(geoha_cib_promoted_node("db-clone", node), GEOHA_E_STATE);
     assert_string_equal(node, "untouched");
     assert_int_equal(geoha_cib_promoted_nodes("db-clone", nodes, 2, &n), 0);
     assert_int_equal(n, 0);
-    write_cib(HEAD NODE("1", "ci", "promote") NODE("2", "si", "promote")
-                  "</status></cib>");
+    write_cib(HEAD NODE("1", "ci", "promote")
+                  NODE("2", "si", "promote") "</status></cib>");
     assert_int_equal(geoha_cib_promoted_nodes("db-clone", nodes, 2, &n), 0);
     assert_int_equal(n, 2);
-    assert_int_equal(geoha_cib_promoted_node("db-clone", node),
-                     GEOHA_E_STATE);
+    assert_int_equal(geoha_cib_promoted_node("db-clone", node), GEOHA_E_STATE);
 }
 
 static void

@@ -32,9 +32,9 @@ teardown(void **state)
 {
     (void)state;
     /* Remove what the tests left, one known name at a time. */
-    for (const char *const *n = (const char *const[]){
-             "f", "big", "secret", "lines", "a/b/c", "a/b", "a", "notdir",
-             NULL };
+    for (const char *const *n =
+             (const char *const[]){ "f", "big", "secret", "lines", "a/b/c",
+                                    "a/b", "a", "notdir", NULL };
          *n != NULL; n++) {
         char p[256];
 
@@ -74,9 +74,8 @@ geoha_file_replace__writes_atomically(void **state)
 
     (void)state;
     geoha_snprintf(path, sizeof(path), "%s/f", dir);
-    assert_int_equal(geoha_file_replace(path, "one\n", 4, (uid_t)-1,
-                                        (gid_t)-1, 0640),
-                     0);
+    assert_int_equal(
+        geoha_file_replace(path, "one\n", 4, (uid_t)-1, (gid_t)-1, 0640), 0);
     assert_int_equal(geoha_file_replace(path, "two\n", 4, 0, 0, 0600), 0);
     assert_int_equal(geoha_file_read(path, 100, &text, &len), 0);
     assert_string_equal(text, "two\n");
@@ -94,12 +93,10 @@ geoha_file_replace__failure_changes_nothing(void **state)
 
     (void)state;
     geoha_snprintf(path, sizeof(path), "%s/missing-dir/f", dir);
-    assert_int_equal(geoha_file_replace(path, "x", 1, (uid_t)-1, (gid_t)-1,
-                                        0600),
-                     -ENOENT);
-    assert_int_equal(geoha_file_replace(NULL, "x", 1, (uid_t)-1, (gid_t)-1,
-                                        0600),
-                     -EINVAL);
+    assert_int_equal(
+        geoha_file_replace(path, "x", 1, (uid_t)-1, (gid_t)-1, 0600), -ENOENT);
+    assert_int_equal(
+        geoha_file_replace(NULL, "x", 1, (uid_t)-1, (gid_t)-1, 0600), -EINVAL);
     assert_int_equal(count_entries(dir), 1);
 }
 
@@ -113,9 +110,9 @@ geoha_file_read__bounds(void **state)
     (void)state;
     memset(big, 'x', sizeof(big));
     geoha_snprintf(path, sizeof(path), "%s/big", dir);
-    assert_int_equal(geoha_file_replace(path, big, sizeof(big), (uid_t)-1,
-                                        (gid_t)-1, 0600),
-                     0);
+    assert_int_equal(
+        geoha_file_replace(path, big, sizeof(big), (uid_t)-1, (gid_t)-1, 0600),
+        0);
     assert_int_equal(geoha_file_read(path, 99, &text, NULL), GEOHA_E_TOOBIG);
     assert_null(text);
     assert_int_equal(geoha_file_read(path, 100, &text, NULL), 0);
@@ -134,9 +131,8 @@ geoha_file_check_private__modes(void **state)
 
     (void)state;
     geoha_snprintf(path, sizeof(path), "%s/secret", dir);
-    assert_int_equal(geoha_file_replace(path, "s", 1, (uid_t)-1, (gid_t)-1,
-                                        0600),
-                     0);
+    assert_int_equal(
+        geoha_file_replace(path, "s", 1, (uid_t)-1, (gid_t)-1, 0600), 0);
     assert_int_equal(geoha_file_check_private(path), 0);
     chmod(path, 0400);
     assert_int_equal(geoha_file_check_private(path), 0);
@@ -165,9 +161,8 @@ geoha_dir_ensure__creates_parents(void **state)
     assert_int_equal(geoha_dir_ensure(path, 0700), 0);
     assert_int_equal(geoha_dir_ensure(path, 0700), 0);
     geoha_snprintf(file, sizeof(file), "%s/notdir", dir);
-    assert_int_equal(geoha_file_replace(file, "", 0, (uid_t)-1, (gid_t)-1,
-                                        0600),
-                     0);
+    assert_int_equal(
+        geoha_file_replace(file, "", 0, (uid_t)-1, (gid_t)-1, 0600), 0);
     assert_int_equal(geoha_dir_ensure(file, 0700), -ENOTDIR);
     assert_int_equal(geoha_dir_ensure("relative", 0700), -EINVAL);
 }

@@ -34,10 +34,9 @@ static void
 geoha_hostport_parse__rejects(void **state)
 {
     static const char *const bad[] = {
-        "",          ":3306",        "host:",     "host:0",
-        "host:65536", "host:12x",    "fd00::5",   "[fd00::5",
-        "[]:1",       "[::1]x",      "ho st:1",   "h'ost:1",
-        "host;rm:1",  "host:-1",
+        "",         ":3306",   "host:",     "host:0",  "host:65536",
+        "host:12x", "fd00::5", "[fd00::5",  "[]:1",    "[::1]x",
+        "ho st:1",  "h'ost:1", "host;rm:1", "host:-1",
     };
     struct geoha_hostport hp;
 
@@ -77,8 +76,7 @@ static void
 geoha_map_parse__rejects(void **state)
 {
     static const char *const bad[] = {
-        "",       "   ",       "ci",      "=x",     "ci=",
-        "ci=1 ci=2", "c i=1",  "c/i=1",   "c'i=1",
+        "", "   ", "ci", "=x", "ci=", "ci=1 ci=2", "c i=1", "c/i=1", "c'i=1",
     };
     struct geoha_map m;
     struct geoha_buf many;

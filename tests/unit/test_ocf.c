@@ -18,18 +18,34 @@
 static const char *const modes[] = { "enable", "priority", NULL };
 
 static const struct geoha_param params[] = {
-    { .name = "name", .type = GEOHA_PT_STRING, .required = true,
-      .shortdesc = "A name", .longdesc = "Needed <always> & \"quoted\"." },
-    { .name = "count", .type = GEOHA_PT_INT, .default_value = "60",
-      .min = 1, .max = 3600, .shortdesc = "A count" },
-    { .name = "flag", .type = GEOHA_PT_BOOL, .default_value = "true",
+    { .name = "name",
+      .type = GEOHA_PT_STRING,
+      .required = true,
+      .shortdesc = "A name",
+      .longdesc = "Needed <always> & \"quoted\"." },
+    { .name = "count",
+      .type = GEOHA_PT_INT,
+      .default_value = "60",
+      .min = 1,
+      .max = 3600,
+      .shortdesc = "A count" },
+    { .name = "flag",
+      .type = GEOHA_PT_BOOL,
+      .default_value = "true",
       .shortdesc = "A flag" },
-    { .name = "mode", .type = GEOHA_PT_ENUM, .default_value = "enable",
-      .choices = modes, .shortdesc = "A mode" },
-    { .name = "secret_file", .type = GEOHA_PT_PATH,
-      .flags = GEOHA_PF_PRIVATE, .shortdesc = "A secret" },
-    { .name = "endpoints", .type = GEOHA_PT_MAP,
-      .map_value = GEOHA_PT_HOSTPORT, .shortdesc = "Endpoints" },
+    { .name = "mode",
+      .type = GEOHA_PT_ENUM,
+      .default_value = "enable",
+      .choices = modes,
+      .shortdesc = "A mode" },
+    { .name = "secret_file",
+      .type = GEOHA_PT_PATH,
+      .flags = GEOHA_PF_PRIVATE,
+      .shortdesc = "A secret" },
+    { .name = "endpoints",
+      .type = GEOHA_PT_MAP,
+      .map_value = GEOHA_PT_HOSTPORT,
+      .shortdesc = "Endpoints" },
     { .name = "peer", .type = GEOHA_PT_HOSTPORT, .shortdesc = "A peer" },
 };
 
@@ -231,7 +247,8 @@ geoha_agent_metadata__validates_shape(void **state)
         strstr(text, "<parameter name=\"name\" unique=\"0\" required=\"1\">"));
     assert_non_null(strstr(text, "Needed &lt;always&gt; &amp; &quot;"));
     assert_non_null(strstr(text, "<content type=\"integer\" default=\"60\""));
-    assert_non_null(strstr(text, "<content type=\"select\" default=\"enable\">"));
+    assert_non_null(
+        strstr(text, "<content type=\"select\" default=\"enable\">"));
     assert_non_null(strstr(text, "<option value=\"priority\" />"));
     assert_non_null(strstr(text, "<content type=\"boolean\" default=\"true\""));
     assert_non_null(strstr(text, "<action name=\"monitor\" timeout=\"30s\" "
@@ -246,8 +263,7 @@ geoha_ocf_from_result__mapping(void **state)
 {
     (void)state;
     assert_int_equal(geoha_ocf_from_result(0), OCF_SUCCESS);
-    assert_int_equal(geoha_ocf_from_result(GEOHA_E_CONFIG),
-                     OCF_ERR_CONFIGURED);
+    assert_int_equal(geoha_ocf_from_result(GEOHA_E_CONFIG), OCF_ERR_CONFIGURED);
     assert_int_equal(geoha_ocf_from_result(GEOHA_E_INSECURE),
                      OCF_ERR_CONFIGURED);
     assert_int_equal(geoha_ocf_from_result(GEOHA_E_NOT_INSTALLED),

@@ -39,8 +39,7 @@ geoha_proc_run__stdin_and_env(void **state)
 
     (void)state;
     geoha_deadline_init(&d, 5000);
-    assert_int_equal(geoha_proc_run(argv, env, "key=value\n", 1024, &d, &r),
-                     0);
+    assert_int_equal(geoha_proc_run(argv, env, "key=value\n", 1024, &d, &r), 0);
     assert_int_equal(r.exit_code, 0);
     assert_string_equal(r.out, "key=value\nvalue with 'quotes'");
     geoha_proc_result_clear(&r);
@@ -70,10 +69,8 @@ geoha_proc_run__missing_program(void **state)
 
     (void)state;
     geoha_deadline_init(&d, 5000);
-    assert_int_equal(geoha_proc_run(argv1, NULL, NULL, 1024, &d, &r),
-                     -ENOENT);
-    assert_int_equal(geoha_proc_run(argv2, NULL, NULL, 1024, &d, &r),
-                     -ENOENT);
+    assert_int_equal(geoha_proc_run(argv1, NULL, NULL, 1024, &d, &r), -ENOENT);
+    assert_int_equal(geoha_proc_run(argv2, NULL, NULL, 1024, &d, &r), -ENOENT);
     assert_int_equal(geoha_proc_run(NULL, NULL, NULL, 1024, &d, &r), -EINVAL);
 }
 

@@ -58,8 +58,8 @@ geoha_parse_ll__range_and_overflow(void **state)
 static void
 geoha_parse_bool__pacemaker_spellings(void **state)
 {
-    static const char *const yes[] = { "true", "TRUE", "yes", "on", "y",
-                                       "1",    "Yes" };
+    static const char *const yes[] = { "true", "TRUE", "yes", "on",
+                                       "y",    "1",    "Yes" };
     static const char *const no[] = { "false", "no", "off", "n", "0", "Off" };
     bool b;
 
