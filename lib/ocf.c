@@ -41,7 +41,7 @@ geoha_log_init(const char *ident, const char *rsc)
     qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_TRUE);
     qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*",
                       level);
-    qb_log_format_set(QB_LOG_STDERR, "%N[%P]: %4g %p: %b");
+    qb_log_format_set(QB_LOG_STDERR, "%N[%P]: %p: %b");
     qb_log_format_set(QB_LOG_SYSLOG, "%p: %b");
     log_ready = true;
 }
