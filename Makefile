@@ -32,7 +32,7 @@ ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS)
 VERSION := 0.1.0
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBGEOHA := $(BUILD)/libgeoha.a
 
 AGENTS := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard agents/*/*.c)))))
@@ -51,7 +51,8 @@ TOOL_BINS := $(TOOL_SRCS:%.c=$(BUILD)/%)
 
 all: $(AGENT_BINS) $(FENCE_BINS) $(UNIT_BINS) $(TOOL_BINS)
 
-$(BUILD)/%.o: %.c
+# Objects live under build/obj/ so they never clash with program names.
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -61,20 +62,22 @@ $(LIBGEOHA): $(LIB_OBJS)
 	ar rcs $@ $^
 
 define agent_rule
-$(BUILD)/agents/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard agents/$(1)/*.c)) $(LIBGEOHA)
+$(BUILD)/agents/$(1): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard agents/$(1)/*.c)) $(LIBGEOHA)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
 endef
 $(foreach a,$(AGENTS),$(eval $(call agent_rule,$(a))))
 
-$(BUILD)/fence_geoha: $(FENCE_SRCS:%.c=$(BUILD)/%.o) $(LIBGEOHA)
+$(BUILD)/fence_geoha: $(FENCE_SRCS:%.c=$(BUILD)/obj/%.o) $(LIBGEOHA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIBGEOHA)
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBGEOHA)
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
 
-$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(LIBGEOHA)
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBGEOHA)
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Installs every Debian package the build, the tests and the demo need.

@@ -16,6 +16,9 @@
 
 #define PARAM_TEXT_MAX 4096 /* bytes of any one parameter value */
 
+/* The "file" geoha's own log lines are filed under, for libqb's filters. */
+#define LOG_SOURCE "geoha"
+
 /* Safety margin kept between our own deadline and Pacemaker's timeout. */
 #define DEADLINE_MARGIN_MAX_MS 2000
 
@@ -65,7 +68,7 @@ vlog(int priority, const char *fmt, va_list ap)
         fprintf(stderr, "%s: %s\n", log_rsc, msg);
         return;
     }
-    qb_log_from_external_source(__func__, __FILE__, "%s: %s", priority,
+    qb_log_from_external_source(__func__, LOG_SOURCE, "%s: %s", priority,
                                 __LINE__, 0, log_rsc, msg);
 }
 
@@ -181,7 +184,10 @@ geoha_agent_metadata(const struct geoha_agent *agent, FILE *out)
     int rc;
 
     geoha_buf_init(&b, 0);
+    /* The DOCTYPE is what ocf-tester validates against (ra-api-1.dtd);
+     * metadata.rng ignores it. */
     geoha_buf_puts(&b, "<?xml version=\"1.0\"?>\n"
+                       "<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n"
                        "<resource-agent name=\"");
     geoha_buf_xml_escape(&b, agent->name);
     geoha_buf_puts(&b, "\" version=\"");
