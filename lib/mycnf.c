@@ -1,0 +1,242 @@
+/* geoha: MySQL/MariaDB option files, read as the client library reads them. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "geoha/file.h"
+#include "geoha/mycnf.h"
+
+static bool
+is_space(char c)
+{
+    return isspace((unsigned char)c) != 0;
+}
+
+/* Names compare with '-' and '_' as the same character, as my_getopt does. */
+static bool
+name_equal(const char *a, size_t len, const char *b)
+{
+    size_t i;
+
+    for (i = 0; i < len && b[i] != '\0'; i++) {
+        char x = (a[i] == '-') ? '_' : a[i];
+        char y = (b[i] == '-') ? '_' : b[i];
+
+        if (x != y) {
+            return false;
+        }
+    }
+    return i == len && b[i] == '\0';
+}
+
+/*
+ * Where an end-of-line '#' comment starts (or e): '#' counts outside
+ * quotes only, and inside quotes a backslash protects the next character.
+ */
+static const char *
+end_comment(const char *s, const char *e)
+{
+    char quote = 0;
+    bool escape = false;
+
+    for (const char *p = s; p < e; p++) {
+        if ((*p == '\'' || *p == '"') && !escape) {
+            if (quote == 0) {
+                quote = *p;
+            } else if (quote == *p) {
+                quote = 0;
+            }
+        }
+        if (quote == 0 && *p == '#') {
+            return p;
+        }
+        escape = (quote != 0 && *p == '\\' && !escape);
+    }
+    return e;
+}
+
+/* Unquote and unescape [v, e) into a new heap string. */
+static int
+unescape(const char *v, const char *e, char **out)
+{
+    char *buf;
+    size_t n = 0;
+
+    if ((size_t)(e - v) >= GEOHA_MYCNF_VALUE_MAX) {
+        return GEOHA_E_TOOBIG;
+    }
+    if (e - v > 1 && (*v == '"' || *v == '\'') && e[-1] == *v) {
+        v++;
+        e--;
+    }
+    buf = calloc(1, (size_t)(e - v) + 1);
+    if (buf == NULL) {
+        return -ENOMEM;
+    }
+    for (const char *p = v; p < e; p++) {
+        if (*p != '\\' || p + 1 == e) {
+            buf[n++] = *p;
+            continue;
+        }
+        p++;
+        switch (*p) {
+        case 'n':
+            buf[n++] = '\n';
+            break;
+        case 't':
+            buf[n++] = '\t';
+            break;
+        case 'r':
+            buf[n++] = '\r';
+            break;
+        case 'b':
+            buf[n++] = '\b';
+            break;
+        case 's':
+            buf[n++] = ' ';
+            break;
+        case '"':
+        case '\'':
+        case '\\':
+            buf[n++] = *p;
+            break;
+        default: /* not an escape: the backslash stays */
+            buf[n++] = '\\';
+            buf[n++] = *p;
+            break;
+        }
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return 0;
+}
+
+static void
+wipe_free(char *s)
+{
+    if (s != NULL) {
+        explicit_bzero(s, strlen(s));
+        free(s);
+    }
+}
+
+int
+geoha_mycnf_get(const char *text, const char *group, const char *key,
+                char **value, size_t *err_line)
+{
+    const char *line = text;
+    bool in_group = false;
+    char *found = NULL;
+    size_t lineno = 0;
+    int rc = 0;
+
+    if (text == NULL || group == NULL || key == NULL || value == NULL) {
+        return -EINVAL;
+    }
+    while (*line != '\0' && rc == 0) {
+        const char *nl = strchr(line, '\n');
+        const char *e = (nl != NULL) ? nl : line + strlen(line);
+        const char *s = line;
+        const char *eq;
+        const char *ne;
+
+        lineno++;
+        line = (nl != NULL) ? nl + 1 : e;
+        while (s < e && is_space(*s)) {
+            s++;
+        }
+        while (e > s && is_space(e[-1])) {
+            e--;
+        }
+        if (s == e || *s == '#' || *s == ';') {
+            continue;
+        }
+        if (*s == '!') {
+            rc = GEOHA_E_PARSE; /* !include, !includedir */
+            break;
+        }
+        if (*s == '[') {
+            const char *close = memchr(s, ']', (size_t)(e - s));
+            const char *g = s + 1;
+
+            if (close == NULL) {
+                rc = GEOHA_E_PARSE;
+                break;
+            }
+            while (g < close && is_space(*g)) {
+                g++;
+            }
+            while (close > g && is_space(close[-1])) {
+                close--;
+            }
+            in_group = (strlen(group) == (size_t)(close - g)
+                        && strncasecmp(g, group, (size_t)(close - g)) == 0);
+            continue;
+        }
+        if (!in_group) {
+            continue;
+        }
+        e = end_comment(s, e);
+        eq = (e > s) ? memchr(s, '=', (size_t)(e - s)) : NULL;
+        ne = (eq != NULL) ? eq : e;
+        while (ne > s && is_space(ne[-1])) {
+            ne--;
+        }
+        if (ne == s) {
+            rc = GEOHA_E_PARSE; /* "=value" without a name */
+            break;
+        }
+        if (!name_equal(s, (size_t)(ne - s), key)) {
+            continue;
+        }
+        wipe_free(found); /* the last occurrence wins */
+        found = NULL;
+        if (eq != NULL) {
+            const char *v = eq + 1;
+
+            while (v < e && is_space(*v)) {
+                v++;
+            }
+            while (e > v && is_space(e[-1])) {
+                e--;
+            }
+            rc = unescape(v, e, &found);
+        }
+    }
+    if (rc == GEOHA_E_PARSE && err_line != NULL) {
+        *err_line = lineno;
+    }
+    if (rc == 0 && found == NULL) {
+        rc = -ENOENT;
+    }
+    if (rc != 0) {
+        wipe_free(found);
+        return rc;
+    }
+    *value = found;
+    return 0;
+}
+
+int
+geoha_mycnf_file_get(const char *path, const char *group, const char *key,
+                     char **value, size_t *err_line)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (path == NULL) {
+        return -EINVAL;
+    }
+    rc = geoha_file_read(path, GEOHA_MYCNF_MAX, &text, &len);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = geoha_mycnf_get(text, group, key, value, err_line);
+    explicit_bzero(text, len);
+    free(text);
+    return rc;
+}
