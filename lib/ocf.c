@@ -134,9 +134,10 @@ type_name(const struct geoha_param *p)
         return "integer";
     case GEOHA_PT_BOOL:
         return "boolean";
-    case GEOHA_PT_ENUM:
-        return "select";
     default:
+        /* Enumerations are advertised as strings with their choices in the
+         * description: ocf-tester validates against ra-api-1.dtd, which
+         * has no "select" type. */
         return "string";
     }
 }
@@ -226,17 +227,7 @@ geoha_agent_metadata(const struct geoha_agent *agent, FILE *out)
             geoha_buf_xml_escape(&b, p->default_value);
             geoha_buf_puts(&b, "\"");
         }
-        if (p->type == GEOHA_PT_ENUM) {
-            geoha_buf_puts(&b, ">\n");
-            for (const char *const *c = p->choices; *c != NULL; c++) {
-                geoha_buf_puts(&b, "<option value=\"");
-                geoha_buf_xml_escape(&b, *c);
-                geoha_buf_puts(&b, "\" />\n");
-            }
-            geoha_buf_puts(&b, "</content>\n");
-        } else {
-            geoha_buf_puts(&b, " />\n");
-        }
+        geoha_buf_puts(&b, " />\n");
         geoha_buf_puts(&b, "</parameter>\n");
     }
     geoha_buf_puts(&b, "</parameters>\n<actions>\n");

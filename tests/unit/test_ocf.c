@@ -247,9 +247,10 @@ geoha_agent_metadata__validates_shape(void **state)
         strstr(text, "<parameter name=\"name\" unique=\"0\" required=\"1\">"));
     assert_non_null(strstr(text, "Needed &lt;always&gt; &amp; &quot;"));
     assert_non_null(strstr(text, "<content type=\"integer\" default=\"60\""));
+    /* Enumerations: strings with the choices spelled out (ra-api-1.dtd). */
     assert_non_null(
-        strstr(text, "<content type=\"select\" default=\"enable\">"));
-    assert_non_null(strstr(text, "<option value=\"priority\" />"));
+        strstr(text, "<content type=\"string\" default=\"enable\" />"));
+    assert_non_null(strstr(text, "(one of: enable priority)"));
     assert_non_null(strstr(text, "<content type=\"boolean\" default=\"true\""));
     assert_non_null(strstr(text, "<action name=\"monitor\" timeout=\"30s\" "
                                  "interval=\"10s\" depth=\"0\" "
