@@ -1,0 +1,1640 @@
+/*
+ * ocf:geoha:mysql — which database server is the writer.
+ *
+ * A promotable clone (promoted-max=1, notify=true) with one instance per
+ * node. The instance on node X speaks for the MySQL or MariaDB server at
+ * endpoints[X] (or the local socket). The agent never starts or stops
+ * mysqld: the server runs all the time, boots with read_only=ON, and the
+ * agent only moves the writer role:
+ *
+ *   start    the server must answer; it is made read-only (read_only and,
+ *            on MySQL, super_read_only) and, when the cluster has a writer,
+ *            joins it as a GTID replica, after checking that it holds no
+ *            transaction the writer lacks (errant transactions are reported
+ *            in state_dir and the node is kept out: start fails).
+ *   stop     read-only again, promotion score removed. Replication is left
+ *            running: it does no harm and keeps the copy fresh.
+ *   promote  refuses while another server answers as writable (S1); waits,
+ *            bounded by the timeout, until this replica applied everything it
+ *            received and, in a planned switchover, the old writer's final
+ *            position (S3); then stops and forgets replication, clears
+ *            read_only, proves a write and appends a JSON line to
+ *            state_dir/mysql-RSC-decisions.jsonl.
+ *   demote   read_only first (S1), waits for open write transactions, records
+ *            the final GTID position in state_dir and publishes it as the node
+ *            attribute RSC-final-gtid. The post-promote notification then
+ *            joins the new writer.
+ *   monitor  role against reality: a promoted instance must be writable
+ *            (else OCF_FAILED_PROMOTED), an unpromoted one read-only and
+ *            replicating (an SQL thread stopped on an error is a failure).
+ *            The promotion score follows currency: a replica within a few
+ *            seconds of the writer scores high, one within max_lag lower, one
+ *            beyond max_lag or cut off from its writer for longer than
+ *            max_lag has no score. Scores are written only when they change.
+ *            A probe (interval 0) changes nothing.
+ *
+ * Which instance is "started" is kept in a marker under /run/geoha
+ * (GEOHA_RUN_DIR): a probe after a reboot finds none and says
+ * OCF_NOT_RUNNING, so Pacemaker starts the instance and start makes the
+ * server read-only — a server that boots writable never stays so.
+ * OCF_NOT_RUNNING is only ever returned when nothing listens (socket
+ * missing, connection refused) or the instance is not started: a server
+ * that does not answer in time might still take writes, and is a failure.
+ *
+ * Errant transactions: state_dir/mysql-RSC.errant marks the node as kept
+ * out (no promotion score, start fails); the report beside it names the
+ * GTIDs. Once the data has been reconciled by hand, delete the mark and run
+ * "crm resource cleanup".
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "geoha/attr.h"
+#include "geoha/file.h"
+#include "geoha/gtid.h"
+#include "geoha/map.h"
+#include "geoha/ocf.h"
+#include "geoha/proc.h"
+#include "geoha/sql.h"
+#include "geoha/util.h"
+
+#define AGENT_VERSION "0.1.0"
+
+#define P_BACKEND "backend"
+#define P_ENDPOINTS "endpoints"
+#define P_SOCKET "socket"
+#define P_DEFAULTS_FILE "defaults_file"
+#define P_REPL_DEFAULTS_FILE "replication_defaults_file"
+#define P_MAX_LAG "max_lag"
+#define P_FENCE_PEER_CHECK "fence_peer_check"
+#define P_STATE_DIR "state_dir"
+
+#define D_BACKEND "native"
+#define D_DEFAULTS_FILE "/etc/geoha/mysql-admin.cnf"
+#define D_REPL_DEFAULTS_FILE "/etc/geoha/mysql-replication.cnf"
+#define D_MAX_LAG "60"
+#define D_FENCE_PEER_CHECK "true"
+#define D_STATE_DIR "/var/lib/geoha"
+
+/* Volatile per-node state (the "started" marker); tests override it. */
+#define ENV_RUN_DIR "GEOHA_RUN_DIR"
+#define D_RUN_DIR "/run/geoha"
+
+/* Promotion scores. */
+#define SCORE_WRITER "2000"
+#define SCORE_CURRENT "1000" /* replicating, within CURRENT_LAG_S */
+#define SCORE_LAGGING "500"  /* within max_lag */
+#define SCORE_IDLE "100"     /* no writer anywhere; holds all peers have */
+#define CURRENT_LAG_S 5
+
+#define PEER_TIMEOUT_MS 4000 /* asking another node's server */
+#define JOIN_CHECK_MS 3000   /* watching a fresh replication connect */
+#define WRITES_WAIT_MAX_MS 10000
+#define CONNECT_RETRY_S 2
+#define GTID_WAIT_STEP_MS 1000
+#define ER_MASTER_FATAL_READING_BINLOG 1236
+
+static const char *const backends[] = { "native", "azure" };
+
+enum role { ROLE_NONE, ROLE_UNPROMOTED, ROLE_PROMOTED };
+
+struct marker {
+    enum role role;
+    long long io_lost_ms; /* wall clock when replication was lost; 0 */
+};
+
+struct agent {
+    struct geoha_ctx *ctx;
+    char base[128]; /* the resource id without ":N" */
+    struct geoha_hostport self;
+    char marker_path[PATH_MAX];
+    char errant_path[PATH_MAX];
+    char final_path[PATH_MAX];
+    char decisions_path[PATH_MAX];
+    char attr_final[192];
+    char attr_errant[192];
+};
+
+/* ---- small helpers ---- */
+
+static const char *
+str_or(const char *s, const char *alt)
+{
+    return (s != NULL && *s != '\0') ? s : alt;
+}
+
+static void
+iso_time(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    if (strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        geoha_strlcpy(buf, "?", size);
+    }
+}
+
+static int
+agent_init(struct geoha_ctx *ctx, struct agent *a)
+{
+    const char *run = getenv(ENV_RUN_DIR);
+    const char *state = geoha_param_str(ctx, P_STATE_DIR);
+    const struct geoha_map *eps = geoha_param_map(ctx, P_ENDPOINTS);
+    const char *mine;
+    char *colon;
+    int rc = 0;
+
+    memset(a, 0, sizeof(*a));
+    a->ctx = ctx;
+    if (run == NULL || run[0] != '/') {
+        run = D_RUN_DIR;
+    }
+    geoha_strlcpy(a->base, ctx->rsc, sizeof(a->base));
+    colon = strchr(a->base, ':');
+    if (colon != NULL) {
+        *colon = '\0';
+    }
+    mine = eps != NULL ? geoha_map_get(eps, ctx->node) : NULL;
+    if (mine == NULL || geoha_hostport_parse(mine, 0, &a->self) != 0) {
+        geoha_exit_reason("Parameter %s has no entry for this node '%s'",
+                          P_ENDPOINTS, ctx->node);
+        return OCF_ERR_CONFIGURED;
+    }
+    rc |= geoha_snprintf(a->marker_path, sizeof(a->marker_path),
+                         "%s/mysql-%s.state", run, a->base);
+    rc |= geoha_snprintf(a->errant_path, sizeof(a->errant_path),
+                         "%s/mysql-%s.errant", str_or(state, D_STATE_DIR),
+                         a->base);
+    rc |= geoha_snprintf(a->final_path, sizeof(a->final_path),
+                         "%s/mysql-%s-final-gtid", str_or(state, D_STATE_DIR),
+                         a->base);
+    rc |= geoha_snprintf(a->decisions_path, sizeof(a->decisions_path),
+                         "%s/mysql-%s-decisions.jsonl",
+                         str_or(state, D_STATE_DIR), a->base);
+    rc |= geoha_snprintf(a->attr_final, sizeof(a->attr_final), "%s-final-gtid",
+                         a->base);
+    rc |= geoha_snprintf(a->attr_errant, sizeof(a->attr_errant), "%s-errant",
+                         a->base);
+    if (rc != 0) {
+        geoha_exit_reason("Resource id '%s' or a directory is too long",
+                          ctx->rsc);
+        return OCF_ERR_CONFIGURED;
+    }
+    return OCF_SUCCESS;
+}
+
+/* ---- the started marker (volatile, per node) ---- */
+
+static int
+marker_read(const struct agent *a, struct marker *m)
+{
+    char *text = NULL;
+    int rc;
+
+    memset(m, 0, sizeof(*m));
+    rc = geoha_file_read(a->marker_path, 4096, &text, NULL);
+    if (rc == -ENOENT) {
+        m->role = ROLE_NONE;
+        return 0;
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    m->role =
+        strstr(text, "role=promoted") != NULL ? ROLE_PROMOTED : ROLE_UNPROMOTED;
+    {
+        const char *p = strstr(text, "io_lost_ms=");
+
+        if (p != NULL) {
+            char num[32];
+            size_t n = strcspn(p + 11, "\n");
+
+            if (n < sizeof(num)) {
+                memcpy(num, p + 11, n);
+                num[n] = '\0';
+                if (geoha_parse_ll(num, 0, INT64_MAX, &m->io_lost_ms) != 0) {
+                    m->io_lost_ms = 0;
+                }
+            }
+        }
+    }
+    free(text);
+    return 0;
+}
+
+static int
+marker_write(const struct agent *a, const struct marker *m)
+{
+    char text[128];
+    char dir[PATH_MAX];
+    char *slash;
+    int rc;
+
+    geoha_strlcpy(dir, a->marker_path, sizeof(dir));
+    slash = strrchr(dir, '/');
+    if (slash != NULL && slash != dir) {
+        *slash = '\0';
+        rc = geoha_dir_ensure(dir, 0700);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    rc = geoha_snprintf(text, sizeof(text), "role=%s\nio_lost_ms=%lld\n",
+                        m->role == ROLE_PROMOTED ? "promoted" : "unpromoted",
+                        m->io_lost_ms);
+    if (rc != 0) {
+        return rc;
+    }
+    return geoha_file_replace(a->marker_path, text, strlen(text), (uid_t)-1,
+                              (gid_t)-1, 0600);
+}
+
+/* ---- connections ---- */
+
+static int
+connect_local(const struct agent *a, const struct geoha_deadline *d,
+              struct geoha_sql **c)
+{
+    struct geoha_sql_target t = { 0 };
+    char why[256];
+    int rc;
+
+    t.defaults_file = geoha_param_str(a->ctx, P_DEFAULTS_FILE);
+    t.socket = geoha_param_str(a->ctx, P_SOCKET);
+    t.host = a->self.host;
+    t.port = a->self.port;
+    rc = geoha_sql_connect(&t, d, why, sizeof(why), c);
+    if (rc != 0) {
+        geoha_info("Cannot connect to the local database server | "
+                   "target='%s' reason='%s'",
+                   t.socket != NULL ? t.socket : t.host, why);
+    }
+    return rc;
+}
+
+/* A short deadline for another node's server, inside the operation's. */
+static struct geoha_deadline
+peer_deadline(const struct agent *a)
+{
+    int64_t left = geoha_deadline_left_ms(&a->ctx->deadline);
+    int64_t ms = left / 3;
+
+    if (ms > PEER_TIMEOUT_MS) {
+        ms = PEER_TIMEOUT_MS;
+    }
+    return geoha_deadline_min(&a->ctx->deadline, ms);
+}
+
+static int
+connect_node(const struct agent *a, const char *node,
+             const struct geoha_deadline *d, struct geoha_sql **c, char *why,
+             size_t why_size)
+{
+    const char *ep = geoha_map_get(geoha_param_map(a->ctx, P_ENDPOINTS), node);
+    struct geoha_hostport hp;
+    struct geoha_sql_target t = { 0 };
+
+    if (ep == NULL || geoha_hostport_parse(ep, 0, &hp) != 0) {
+        return -ENOENT;
+    }
+    t.defaults_file = geoha_param_str(a->ctx, P_DEFAULTS_FILE);
+    t.host = hp.host;
+    t.port = hp.port;
+    return geoha_sql_connect(&t, d, why, why_size, c);
+}
+
+/* The node whose endpoint is host:port, or NULL. */
+static const char *
+node_of_endpoint(const struct agent *a, const char *host, int port)
+{
+    const struct geoha_map *m = geoha_param_map(a->ctx, P_ENDPOINTS);
+
+    for (size_t i = 0; m != NULL && i < m->n; i++) {
+        struct geoha_hostport hp;
+
+        if (geoha_hostport_parse(m->e[i].value, 0, &hp) == 0 && hp.port == port
+            && strcmp(hp.host, host) == 0) {
+            return m->e[i].node;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The node where the cluster has this resource promoted, from
+ * crm_resource --locate (which honours CIB_file). Pacemaker's libraries
+ * are not linked into the agent on purpose: loading them costs about 7 ms
+ * of CPU on every exec, more than the whole monitor, and only start needs
+ * this. -ENOENT when no node is promoted.
+ */
+static int
+cluster_writer(const struct agent *a, char writer[GEOHA_NODE_MAX])
+{
+    const char *argv[] = { "crm_resource", "--locate",        "--resource",
+                           a->base,        "--output-as=xml", NULL };
+    const char *mark = "state=\"promoted\">";
+    struct geoha_proc_result res = { 0 };
+    const char *p;
+    size_t n;
+    int rc;
+
+    rc = geoha_proc_run(argv, NULL, NULL, 65536, &a->ctx->deadline, &res);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = -ENOENT;
+    p = res.out != NULL ? strstr(res.out, mark) : NULL;
+    if (res.exit_code == 0 && p != NULL) {
+        p += strlen(mark);
+        n = strcspn(p, "<");
+        if (n > 0 && n < GEOHA_NODE_MAX && p[n] == '<') {
+            memcpy(writer, p, n);
+            writer[n] = '\0';
+            rc = 0;
+        } else {
+            rc = GEOHA_E_PROTOCOL;
+        }
+    }
+    geoha_proc_result_clear(&res);
+    return rc;
+}
+
+/* ---- scores and attributes ---- */
+
+static void
+set_score(const struct agent *a, const char *score)
+{
+    int rc;
+
+    if (a->ctx->probe) {
+        return; /* a probe changes nothing */
+    }
+    rc = geoha_attr_update(GEOHA_ATTR_PROMOTION, a->ctx->node, a->ctx->rsc,
+                           score, &a->ctx->deadline, NULL);
+    if (rc != 0) {
+        geoha_warn("Cannot set the promotion score | score=%s reason='%s'",
+                   score != NULL ? score : "(none)", geoha_strerror(rc));
+    }
+}
+
+/* ---- errant transactions ---- */
+
+static bool
+quarantined(const struct agent *a)
+{
+    return access(a->errant_path, F_OK) == 0;
+}
+
+static void
+report_errant(const struct agent *a, const char *writer,
+              const char *writer_state, const char *local_state,
+              const char *errant, uint64_t count)
+{
+    char when[32], path[PATH_MAX];
+    json_t *j;
+    char *text = NULL;
+    int rc;
+
+    iso_time(when, sizeof(when));
+    j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "time", when,
+                  "node", a->ctx->node, "resource", a->base, "writer", writer,
+                  "writer_gtid", writer_state, "local_gtid", local_state,
+                  "errant_gtids", errant, "errant_count", (json_int_t)count);
+    if (j != NULL) {
+        text = json_dumps(j, JSON_INDENT(2));
+    }
+    json_decref(j);
+    if (text == NULL) {
+        return;
+    }
+    geoha_dir_ensure(geoha_param_str(a->ctx, P_STATE_DIR), 0700);
+    if (geoha_snprintf(path, sizeof(path), "%s/mysql-%s-errant-%s.json",
+                       geoha_param_str(a->ctx, P_STATE_DIR), a->base, when)
+        == 0) {
+        geoha_file_replace(path, text, strlen(text), (uid_t)-1, (gid_t)-1,
+                           0600);
+    }
+    rc = geoha_file_replace(a->errant_path, text, strlen(text), (uid_t)-1,
+                            (gid_t)-1, 0600);
+    free(text);
+    if (rc != 0) {
+        geoha_err("Cannot write the errant transaction mark | path='%s' "
+                  "reason='%s'",
+                  a->errant_path, geoha_strerror(rc));
+    }
+    {
+        char value[64];
+
+        geoha_snprintf(value, sizeof(value), "%llu", (unsigned long long)count);
+        geoha_attr_update(GEOHA_ATTR_TRANSIENT, a->ctx->node, a->attr_errant,
+                          value, &a->ctx->deadline, NULL);
+    }
+    set_score(a, NULL);
+}
+
+/* ---- joining a writer ---- */
+
+static int
+watch_replication(const struct agent *a, struct geoha_sql *c, char *why,
+                  size_t why_size)
+{
+    struct geoha_deadline d =
+        geoha_deadline_min(&a->ctx->deadline, JOIN_CHECK_MS);
+
+    for (;;) {
+        struct geoha_sql_replica r;
+        int rc = geoha_sql_replica_status(c, &r);
+
+        if (rc != 0) {
+            geoha_snprintf(why, why_size, "cannot read replica status: %s",
+                           geoha_sql_error(c));
+            return rc;
+        }
+        if (r.sql != GEOHA_SQL_THREAD_YES && r.sql_errno != 0) {
+            geoha_snprintf(why, why_size,
+                           "the SQL thread stopped on error %u: %s",
+                           r.sql_errno, r.sql_error);
+            geoha_sql_replica_clear(&r);
+            return GEOHA_E_STATE;
+        }
+        if (r.io_errno == ER_MASTER_FATAL_READING_BINLOG) {
+            geoha_snprintf(why, why_size, "the writer refused us (%u): %s",
+                           r.io_errno, r.io_error);
+            geoha_sql_replica_clear(&r);
+            return GEOHA_E_DIVERGED;
+        }
+        if (r.io == GEOHA_SQL_THREAD_YES && r.sql == GEOHA_SQL_THREAD_YES) {
+            geoha_sql_replica_clear(&r);
+            return 0;
+        }
+        geoha_sql_replica_clear(&r);
+        if (geoha_sleep_ms(&d, 100) != 0) {
+            return 0; /* still connecting: the monitor will tell */
+        }
+    }
+}
+
+/*
+ * Make this (read-only) server a replica of writer. 0 when it replicates
+ * (or the writer cannot be asked and nothing was changed: *skipped);
+ * GEOHA_E_DIVERGED after an errant transaction report.
+ */
+static int
+join_writer(const struct agent *a, struct geoha_sql *c, const char *writer,
+            bool *skipped, char *why, size_t why_size)
+{
+    const char *ep =
+        geoha_map_get(geoha_param_map(a->ctx, P_ENDPOINTS), writer);
+    struct geoha_hostport hp;
+    struct geoha_sql *w = NULL;
+    struct geoha_sql_status ws = { 0 }, ls = { 0 };
+    struct geoha_sql_replica r = { 0 };
+    struct geoha_sql_account acc;
+    struct geoha_gtid_set *sl = NULL, *sw = NULL, *diff = NULL;
+    struct geoha_deadline pd = peer_deadline(a);
+    char wwhy[256];
+    char *errant = NULL;
+    uint64_t count = 0;
+    int rc;
+
+    memset(&acc, 0, sizeof(acc));
+    *skipped = false;
+    if (ep == NULL || geoha_hostport_parse(ep, 0, &hp) != 0) {
+        geoha_snprintf(why, why_size, "node '%s' has no endpoint", writer);
+        return GEOHA_E_CONFIG;
+    }
+    rc = geoha_sql_replica_status(c, &r);
+    if (rc != 0) {
+        geoha_snprintf(why, why_size, "cannot read replica status: %s",
+                       geoha_sql_error(c));
+        goto done;
+    }
+    rc = connect_node(a, writer, &pd, &w, wwhy, sizeof(wwhy));
+    if (rc != 0) {
+        geoha_warn("Cannot reach the writer to compare GTID sets; "
+                   "replication left as it is | writer=%s reason='%s'",
+                   writer, wwhy);
+        *skipped = true;
+        rc = 0;
+        goto done;
+    }
+    rc = geoha_sql_status_get(w, &ws);
+    if (rc == 0) {
+        rc = geoha_sql_status_get(c, &ls);
+    }
+    if (rc != 0) {
+        geoha_snprintf(why, why_size, "cannot read GTID sets: %s",
+                       geoha_sql_error(w));
+        goto done;
+    }
+    if (ws.read_only) {
+        geoha_warn("The writer's server is read-only; not joining it yet | "
+                   "writer=%s",
+                   writer);
+        *skipped = true;
+        goto done;
+    }
+    /* S4: anything here that the writer lacks? */
+    rc = geoha_gtid_set_parse(ls.gtid_state, GEOHA_GTID_ANY, &sl);
+    if (rc == 0) {
+        rc = geoha_gtid_set_parse(ws.gtid_state, GEOHA_GTID_ANY, &sw);
+    }
+    if (rc == 0) {
+        rc = geoha_gtid_set_difference(sl, sw, &diff);
+    }
+    if (rc == 0) {
+        rc = geoha_gtid_set_format(diff, &errant);
+    }
+    if (rc == 0) {
+        rc = geoha_gtid_set_count(diff, &count);
+    }
+    if (rc != 0) {
+        geoha_snprintf(why, why_size,
+                       "cannot compare GTID sets (%s) | local='%s' "
+                       "writer='%s'",
+                       geoha_strerror(rc), ls.gtid_state, ws.gtid_state);
+        goto done;
+    }
+    if (count > 0) {
+        report_errant(a, writer, ws.gtid_state, ls.gtid_state, errant, count);
+        geoha_snprintf(why, why_size,
+                       "this server holds %llu transaction(s) the writer %s "
+                       "lacks (%s); not replicating, nothing discarded, see "
+                       "%s",
+                       (unsigned long long)count, writer, errant,
+                       a->errant_path);
+        if (r.configured) {
+            geoha_sql_replica_stop(c);
+        }
+        rc = GEOHA_E_DIVERGED;
+        goto done;
+    }
+    if (quarantined(a)) {
+        geoha_notice("No errant transactions any more; the mark is cleared | "
+                     "path='%s'",
+                     a->errant_path);
+        unlink(a->errant_path);
+        geoha_attr_update(GEOHA_ATTR_TRANSIENT, a->ctx->node, a->attr_errant,
+                          NULL, &a->ctx->deadline, NULL);
+    }
+    if (r.configured && r.gtid_mode && strcmp(r.source_host, hp.host) == 0
+        && r.source_port == hp.port && r.sql == GEOHA_SQL_THREAD_YES
+        && r.io != GEOHA_SQL_THREAD_NO) {
+        goto done; /* already there */
+    }
+    rc = geoha_sql_optfile_read(geoha_param_str(a->ctx, P_REPL_DEFAULTS_FILE),
+                                NULL, &acc);
+    if (rc != 0) {
+        geoha_snprintf(
+            why, why_size, "cannot read %s '%s': %s", P_REPL_DEFAULTS_FILE,
+            geoha_param_str(a->ctx, P_REPL_DEFAULTS_FILE), geoha_strerror(rc));
+        goto done;
+    }
+    if (r.configured) {
+        rc = geoha_sql_replica_stop(c);
+    }
+    if (rc == 0 && geoha_sql_flavour(c) == GEOHA_SQL_MARIADB
+        && !geoha_streq(ls.gtid_pos, ls.gtid_slave_pos)) {
+        /* our own transactions are only in the binary log: resume after
+         * them (safe, the writer has them all) */
+        rc = geoha_sql_set_slave_pos(c, ls.gtid_pos);
+    }
+    if (rc == 0) {
+        struct geoha_sql_source src = { .host = hp.host,
+                                        .port = hp.port,
+                                        .account = &acc,
+                                        .connect_retry_s = CONNECT_RETRY_S };
+
+        rc = geoha_sql_change_source(c, &src);
+    }
+    if (rc == 0) {
+        rc = geoha_sql_replica_start(c);
+    }
+    if (rc != 0) {
+        geoha_snprintf(why, why_size, "cannot set up replication: %s",
+                       geoha_sql_error(c));
+        goto done;
+    }
+    geoha_notice("Replicating from the writer | writer=%s endpoint=%s:%d "
+                 "from='%s'",
+                 writer, hp.host, hp.port, ls.gtid_pos);
+    rc = watch_replication(a, c, why, why_size);
+done:
+    geoha_sql_account_clear(&acc);
+    geoha_sql_replica_clear(&r);
+    geoha_sql_status_clear(&ws);
+    geoha_sql_status_clear(&ls);
+    geoha_gtid_set_free(sl);
+    geoha_gtid_set_free(sw);
+    geoha_gtid_set_free(diff);
+    free(errant);
+    geoha_sql_close(w);
+    return rc;
+}
+
+/* ---- monitor ---- */
+
+/*
+ * With no replication configured: is there exactly one writable peer (its
+ * node in *writer), and does this server hold everything every peer holds
+ * (for the score when nobody writes)?
+ */
+static void
+survey_peers(const struct agent *a, const struct geoha_sql_status *mine,
+             char writer[GEOHA_NODE_MAX], bool *holds_all)
+{
+    const struct geoha_map *m = geoha_param_map(a->ctx, P_ENDPOINTS);
+    unsigned writers = 0;
+
+    writer[0] = '\0';
+    *holds_all = true;
+    for (size_t i = 0; m != NULL && i < m->n; i++) {
+        struct geoha_deadline pd = peer_deadline(a);
+        struct geoha_sql *p = NULL;
+        struct geoha_sql_status ps = { 0 };
+        char why[256];
+        bool sub = false;
+
+        if (strcmp(m->e[i].node, a->ctx->node) == 0) {
+            continue;
+        }
+        if (connect_node(a, m->e[i].node, &pd, &p, why, sizeof(why)) != 0
+            || geoha_sql_status_get(p, &ps) != 0) {
+            *holds_all = false; /* cannot tell what it holds */
+            geoha_sql_close(p);
+            continue;
+        }
+        if (!ps.read_only) {
+            writers++;
+            geoha_strlcpy(writer, m->e[i].node, GEOHA_NODE_MAX);
+        }
+        if (geoha_gtid_text_subset(ps.gtid_state, mine->gtid_state, &sub) != 0
+            || !sub) {
+            *holds_all = false;
+        }
+        geoha_sql_status_clear(&ps);
+        geoha_sql_close(p);
+    }
+    if (writers != 1) {
+        writer[0] = '\0';
+    }
+}
+
+static int
+monitor_replica(struct agent *a, struct geoha_sql *c,
+                const struct geoha_sql_status *st, struct marker *mk)
+{
+    struct geoha_ctx *ctx = a->ctx;
+    struct geoha_sql_replica r = { 0 };
+    long long max_lag = geoha_param_int(ctx, P_MAX_LAG);
+    int rc;
+
+    if (quarantined(a)) {
+        set_score(a, NULL);
+        geoha_exit_reason("This server holds errant transactions and is kept "
+                          "out of the cluster; see %s",
+                          a->errant_path);
+        return OCF_ERR_GENERIC;
+    }
+    rc = geoha_sql_replica_status(c, &r);
+    if (rc != 0) {
+        geoha_exit_reason("Cannot read the replication status: %s",
+                          geoha_sql_error(c));
+        return OCF_ERR_GENERIC;
+    }
+    if (!r.configured) {
+        char writer[GEOHA_NODE_MAX];
+        bool holds_all = false;
+
+        survey_peers(a, st, writer, &holds_all);
+        if (writer[0] != '\0' && !ctx->probe) {
+            char why[512] = "";
+            bool skipped = false;
+
+            rc = join_writer(a, c, writer, &skipped, why, sizeof(why));
+            if (rc == GEOHA_E_DIVERGED) {
+                geoha_exit_reason("Not joining writer %s: %s", writer, why);
+                return OCF_ERR_GENERIC;
+            }
+            if (rc != 0) {
+                geoha_warn("Cannot join the writer yet | writer=%s "
+                           "reason='%s'",
+                           writer, why);
+            }
+            set_score(a, NULL);
+            return OCF_SUCCESS;
+        }
+        /* nobody writes: the one holding everything may be promoted */
+        set_score(a, (writer[0] == '\0' && holds_all) ? SCORE_IDLE : NULL);
+        return OCF_SUCCESS;
+    }
+    if (r.sql != GEOHA_SQL_THREAD_YES) {
+        set_score(a, NULL);
+        if (r.sql_errno != 0) {
+            geoha_exit_reason("Replication SQL thread stopped on error %u: %s",
+                              r.sql_errno, r.sql_error);
+        } else {
+            geoha_exit_reason("Replication SQL thread is not running");
+        }
+        geoha_sql_replica_clear(&r);
+        return OCF_ERR_GENERIC;
+    }
+    if (r.io_errno == ER_MASTER_FATAL_READING_BINLOG) {
+        set_score(a, NULL);
+        geoha_exit_reason("The writer refuses to replicate to us (error "
+                          "%u): %s",
+                          r.io_errno, r.io_error);
+        geoha_sql_replica_clear(&r);
+        return OCF_ERR_GENERIC;
+    }
+    if (r.io == GEOHA_SQL_THREAD_YES) {
+        if (mk->io_lost_ms != 0 && !ctx->probe) {
+            mk->io_lost_ms = 0;
+            marker_write(a, mk);
+        }
+        if (r.lag_s >= 0 && r.lag_s <= max_lag) {
+            set_score(a,
+                      r.lag_s <= CURRENT_LAG_S ? SCORE_CURRENT : SCORE_LAGGING);
+        } else if (r.lag_s > max_lag) {
+            set_score(a, NULL);
+            geoha_info("Replica is past max_lag: not promotable | lag_s=%lld "
+                       "max_lag=%lld",
+                       r.lag_s, max_lag);
+        }
+    } else {
+        /* cut off from the writer: promotable for max_lag seconds */
+        int64_t now = geoha_wall_ms();
+        bool applied = false;
+
+        if (mk->io_lost_ms == 0 && !ctx->probe) {
+            mk->io_lost_ms = now;
+            marker_write(a, mk);
+            geoha_warn("Replication lost its writer | io_errno=%u "
+                       "io_error='%s'",
+                       r.io_errno, r.io_error);
+        }
+        if (mk->io_lost_ms != 0 && now - mk->io_lost_ms > max_lag * 1000) {
+            set_score(a, NULL); /* stale */
+        } else {
+            geoha_gtid_text_subset(r.received, st->gtid_pos, &applied);
+            if (geoha_sql_flavour(c) == GEOHA_SQL_MARIADB) {
+                struct geoha_gtid_set *p = NULL, *t = NULL;
+
+                if (geoha_gtid_set_parse(st->gtid_pos, GEOHA_GTID_MARIADB, &p)
+                        == 0
+                    && geoha_gtid_set_parse(r.received, GEOHA_GTID_MARIADB, &t)
+                           == 0) {
+                    geoha_gtid_pos_reached(p, t, &applied);
+                }
+                geoha_gtid_set_free(p);
+                geoha_gtid_set_free(t);
+            }
+            set_score(a, applied ? SCORE_CURRENT : SCORE_LAGGING);
+        }
+    }
+    geoha_sql_replica_clear(&r);
+    return OCF_SUCCESS;
+}
+
+static int
+action_monitor(struct geoha_ctx *ctx)
+{
+    struct agent a;
+    struct marker mk;
+    struct geoha_sql *c = NULL;
+    struct geoha_sql_status st = { 0 };
+    int rc;
+
+    rc = agent_init(ctx, &a);
+    if (rc != OCF_SUCCESS) {
+        return rc;
+    }
+    if (marker_read(&a, &mk) != 0) {
+        geoha_exit_reason("Cannot read the state file '%s'", a.marker_path);
+        return OCF_ERR_GENERIC;
+    }
+    rc = connect_local(&a, &ctx->deadline, &c);
+    if (rc == GEOHA_E_NOT_RUNNING) {
+        if (mk.role != ROLE_NONE) {
+            geoha_exit_reason("The database server is not running");
+        }
+        return OCF_NOT_RUNNING;
+    }
+    if (rc != 0) {
+        geoha_exit_reason("The database server does not answer (%s)",
+                          geoha_strerror(rc));
+        return mk.role == ROLE_PROMOTED ? OCF_FAILED_PROMOTED : OCF_ERR_GENERIC;
+    }
+    rc = geoha_sql_status_get(c, &st);
+    if (rc != 0) {
+        geoha_exit_reason("Cannot read the server state: %s",
+                          geoha_sql_error(c));
+        rc = mk.role == ROLE_PROMOTED ? OCF_FAILED_PROMOTED : OCF_ERR_GENERIC;
+        goto done;
+    }
+    switch (mk.role) {
+    case ROLE_NONE:
+        if (!st.read_only) {
+            geoha_warn("The server is writable but the cluster does not "
+                       "manage it here; start will make it read-only");
+        }
+        rc = OCF_NOT_RUNNING;
+        break;
+    case ROLE_PROMOTED:
+        if (st.read_only) {
+            geoha_exit_reason("Promoted, but the server is read-only");
+            rc = OCF_FAILED_PROMOTED;
+            break;
+        }
+        set_score(&a, SCORE_WRITER);
+        rc = OCF_RUNNING_PROMOTED;
+        break;
+    case ROLE_UNPROMOTED:
+        if (!st.read_only) {
+            /* S1: an unpromoted writer is closed at once, then reported */
+            if (!ctx->probe) {
+                geoha_sql_set_read_only(c, true, &ctx->deadline);
+            }
+            set_score(&a, NULL);
+            geoha_exit_reason("Unpromoted, but the server was writable%s",
+                              ctx->probe ? "" : "; it was made read-only");
+            rc = OCF_ERR_GENERIC;
+            break;
+        }
+        rc = monitor_replica(&a, c, &st, &mk);
+        break;
+    }
+done:
+    geoha_sql_status_clear(&st);
+    geoha_sql_close(c);
+    return rc;
+}
+
+/* ---- start / stop ---- */
+
+static int
+action_start(struct geoha_ctx *ctx)
+{
+    struct agent a;
+    struct marker mk = { .role = ROLE_UNPROMOTED };
+    struct geoha_sql *c = NULL;
+    struct geoha_sql_status st = { 0 };
+    char writer[GEOHA_NODE_MAX] = "";
+    char why[768] = "";
+    int rc;
+
+    rc = agent_init(ctx, &a);
+    if (rc != OCF_SUCCESS) {
+        return rc;
+    }
+    rc = connect_local(&a, &ctx->deadline, &c);
+    if (rc != 0) {
+        geoha_exit_reason("The database server does not answer (%s); this "
+                          "agent does not start mysqld: start it (with "
+                          "read_only=ON in its configuration) and run crm "
+                          "resource cleanup",
+                          geoha_strerror(rc));
+        return OCF_ERR_GENERIC;
+    }
+    rc = geoha_sql_status_get(c, &st);
+    if (rc != 0) {
+        geoha_exit_reason("Cannot read the server state: %s",
+                          geoha_sql_error(c));
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    if (!st.read_only
+        || (geoha_sql_has_super_read_only(c) && !st.super_read_only)) {
+        if (!st.read_only) {
+            geoha_warn("The server was writable before start: configure it "
+                       "to boot with read_only=ON%s so a restart is never "
+                       "writable",
+                       geoha_sql_has_super_read_only(c)
+                           ? " and super_read_only=ON"
+                           : "");
+        }
+        rc = geoha_sql_set_read_only(c, true, &ctx->deadline);
+        if (rc != 0) {
+            geoha_exit_reason("Cannot make the server read-only: %s",
+                              rc == GEOHA_E_STATE ? "it did not take"
+                                                  : geoha_sql_error(c));
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+    }
+    /* the writer, as the cluster sees it */
+    rc = cluster_writer(&a, writer);
+    if (rc != 0 || strcmp(writer, ctx->node) == 0) {
+        if (rc != 0 && rc != -ENOENT) {
+            geoha_info("No writer known from the CIB | reason='%s'",
+                       geoha_strerror(rc));
+        }
+        writer[0] = '\0';
+    }
+    if (writer[0] != '\0') {
+        bool skipped = false;
+
+        rc = join_writer(&a, c, writer, &skipped, why, sizeof(why));
+        if (rc != 0) {
+            geoha_exit_reason("Cannot join writer %s: %s", writer, why);
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+    } else if (quarantined(&a)) {
+        geoha_exit_reason("This server holds errant transactions and is kept "
+                          "out of the cluster; see %s",
+                          a.errant_path);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    rc = marker_write(&a, &mk);
+    if (rc != 0) {
+        geoha_exit_reason("Cannot write the state file '%s': %s", a.marker_path,
+                          geoha_strerror(rc));
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    geoha_notice("Started as a read-only replica | writer=%s",
+                 writer[0] != '\0' ? writer : "(none)");
+    rc = OCF_SUCCESS;
+done:
+    geoha_sql_status_clear(&st);
+    geoha_sql_close(c);
+    return rc;
+}
+
+static int
+action_stop(struct geoha_ctx *ctx)
+{
+    struct agent a;
+    struct geoha_sql *c = NULL;
+    int rc;
+
+    rc = agent_init(ctx, &a);
+    if (rc != OCF_SUCCESS) {
+        return rc;
+    }
+    rc = connect_local(&a, &ctx->deadline, &c);
+    if (rc == GEOHA_E_NOT_RUNNING) {
+        /* nothing listens: it takes no writes */
+        rc = 0;
+    } else if (rc != 0) {
+        /* it might still take writes: a failed stop lets Pacemaker fence */
+        geoha_exit_reason("The database server does not answer (%s); "
+                          "cannot make sure it is read-only",
+                          geoha_strerror(rc));
+        return OCF_ERR_GENERIC;
+    } else {
+        rc = geoha_sql_set_read_only(c, true, &ctx->deadline);
+        if (rc != 0) {
+            geoha_exit_reason("Cannot make the server read-only: %s",
+                              rc == GEOHA_E_STATE ? "it did not take"
+                                                  : geoha_sql_error(c));
+            geoha_sql_close(c);
+            return OCF_ERR_GENERIC;
+        }
+        geoha_sql_close(c);
+    }
+    if (unlink(a.marker_path) != 0 && errno != ENOENT) {
+        geoha_exit_reason("Cannot remove the state file '%s'", a.marker_path);
+        return OCF_ERR_GENERIC;
+    }
+    geoha_attr_update(GEOHA_ATTR_PROMOTION, ctx->node, ctx->rsc, NULL,
+                      &ctx->deadline, NULL);
+    return OCF_SUCCESS;
+}
+
+/* ---- promote ---- */
+
+/*
+ * The position this node must reach before it takes writes: what it
+ * received, plus, when its source answers read-only (a planned switchover),
+ * the source's final position, or the position the source published.
+ * Refuses (GEOHA_E_UNSAFE) while any other server answers as writable.
+ */
+static int
+promote_target(struct agent *a, const struct geoha_sql_replica *r,
+               const char *received, char **target, json_t *peers, char *why,
+               size_t why_size)
+{
+    const struct geoha_map *m = geoha_param_map(a->ctx, P_ENDPOINTS);
+    const char *source =
+        r->configured ? node_of_endpoint(a, r->source_host, r->source_port)
+                      : NULL;
+    struct geoha_gtid_set *t = NULL;
+    int rc;
+
+    rc = geoha_gtid_set_parse(received, GEOHA_GTID_ANY, &t);
+    if (rc != 0) {
+        geoha_snprintf(why, why_size, "cannot parse the received GTIDs '%s'",
+                       received);
+        return rc;
+    }
+    for (size_t i = 0; m != NULL && i < m->n && rc == 0; i++) {
+        const char *node = m->e[i].node;
+        struct geoha_deadline pd = peer_deadline(a);
+        struct geoha_sql *p = NULL;
+        struct geoha_sql_status ps = { 0 };
+        char pwhy[256] = "";
+        char *published = NULL;
+        const char *pos = NULL;
+        const char *state;
+
+        if (strcmp(node, a->ctx->node) == 0) {
+            continue;
+        }
+        if (connect_node(a, node, &pd, &p, pwhy, sizeof(pwhy)) == 0
+            && geoha_sql_status_get(p, &ps) == 0) {
+            state = ps.read_only ? "read-only" : "writable";
+            pos = ps.gtid_pos;
+        } else {
+            state = "unreachable";
+            if (source != NULL && strcmp(source, node) == 0) {
+                geoha_attr_get(GEOHA_ATTR_TRANSIENT, node, a->attr_final,
+                               &a->ctx->deadline, &published);
+                pos = published;
+            }
+        }
+        json_array_append_new(peers, json_pack("{s:s, s:s, s:s}", "node", node,
+                                               "state", state, "gtid",
+                                               pos != NULL ? pos : ""));
+        if (!ps.read_only && strcmp(state, "writable") == 0
+            && geoha_param_bool(a->ctx, P_FENCE_PEER_CHECK)) {
+            geoha_snprintf(why, why_size,
+                           "the server of node %s answers and is writable: "
+                           "demote or fence it first",
+                           node);
+            rc = GEOHA_E_UNSAFE;
+        } else if (pos != NULL && source != NULL && strcmp(source, node) == 0) {
+            /* the writer we replicated from: reach its final position */
+            struct geoha_gtid_set *s = NULL, *merged = NULL;
+
+            if (geoha_gtid_set_parse(pos, GEOHA_GTID_ANY, &s) == 0
+                && geoha_gtid_pos_merge(t, s, &merged) == 0) {
+                geoha_gtid_set_free(t);
+                t = merged;
+                geoha_info("Waiting for the old writer's position | "
+                           "node=%s state=%s gtid='%s'",
+                           node, state, pos);
+            }
+            geoha_gtid_set_free(s);
+        }
+        free(published);
+        geoha_sql_status_clear(&ps);
+        geoha_sql_close(p);
+    }
+    if (rc == 0) {
+        rc = geoha_gtid_set_format(t, target);
+    }
+    geoha_gtid_set_free(t);
+    return rc;
+}
+
+/* Wait until this server's position reached target. */
+static int
+wait_applied(struct agent *a, struct geoha_sql *c, const char *target,
+             char **reached_pos)
+{
+    struct geoha_gtid_set *t = NULL;
+    int rc = geoha_gtid_set_parse(target, GEOHA_GTID_ANY, &t);
+
+    while (rc == 0) {
+        struct geoha_sql_status st = { 0 };
+        struct geoha_gtid_set *p = NULL;
+        bool ok = false;
+        int64_t left;
+
+        rc = geoha_sql_status_get(c, &st);
+        if (rc == 0) {
+            rc = geoha_gtid_set_parse(st.gtid_pos, GEOHA_GTID_ANY, &p);
+        }
+        if (rc == 0) {
+            rc = geoha_gtid_pos_reached(p, t, &ok);
+        }
+        geoha_gtid_set_free(p);
+        if (rc == 0 && ok) {
+            *reached_pos = st.gtid_pos;
+            st.gtid_pos = NULL;
+        }
+        if (rc == 0 && !ok) {
+            free(*reached_pos);
+            *reached_pos = st.gtid_pos;
+            st.gtid_pos = NULL;
+        }
+        geoha_sql_status_clear(&st);
+        if (rc != 0 || ok) {
+            break;
+        }
+        left = geoha_deadline_left_ms(&a->ctx->deadline);
+        if (left <= 200) {
+            rc = GEOHA_E_DEADLINE;
+            break;
+        }
+        left -= 200;
+        rc = geoha_sql_wait_gtid(
+            c, target, left < GTID_WAIT_STEP_MS ? left : GTID_WAIT_STEP_MS);
+        if (rc == GEOHA_E_DEADLINE) {
+            rc = 0; /* look again: the merged position may have it */
+        }
+    }
+    geoha_gtid_set_free(t);
+    return rc;
+}
+
+static void
+record_decision(const struct agent *a, json_t *j)
+{
+    char *line = json_dumps(j, JSON_COMPACT);
+    int rc;
+
+    if (line == NULL) {
+        return;
+    }
+    geoha_dir_ensure(geoha_param_str(a->ctx, P_STATE_DIR), 0700);
+    rc = geoha_file_append_line(a->decisions_path, line, 0600);
+    if (rc != 0) {
+        geoha_warn("Cannot record the decision | path='%s' reason='%s'",
+                   a->decisions_path, geoha_strerror(rc));
+    }
+    geoha_info("Decision | %s", line);
+    free(line);
+}
+
+static int
+action_promote(struct geoha_ctx *ctx)
+{
+    struct agent a;
+    struct marker mk = { .role = ROLE_PROMOTED };
+    struct geoha_sql *c = NULL;
+    struct geoha_sql_status st = { 0 };
+    struct geoha_sql_replica r = { 0 };
+    json_t *peers = json_array();
+    char *target = NULL, *applied = NULL;
+    char why[512] = "", when[32];
+    int64_t t0 = geoha_now_ms();
+    int rc;
+
+    rc = agent_init(ctx, &a);
+    if (rc != OCF_SUCCESS) {
+        json_decref(peers);
+        return rc;
+    }
+    if (quarantined(&a)) {
+        geoha_exit_reason("Refusing to promote: this server holds errant "
+                          "transactions; see %s",
+                          a.errant_path);
+        json_decref(peers);
+        return OCF_ERR_GENERIC;
+    }
+    rc = connect_local(&a, &ctx->deadline, &c);
+    if (rc != 0) {
+        geoha_exit_reason("The database server does not answer (%s)",
+                          geoha_strerror(rc));
+        json_decref(peers);
+        return OCF_ERR_GENERIC;
+    }
+    rc = geoha_sql_status_get(c, &st);
+    if (rc == 0) {
+        rc = geoha_sql_replica_status(c, &r);
+    }
+    if (rc != 0) {
+        geoha_exit_reason("Cannot read the server state: %s",
+                          geoha_sql_error(c));
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    if (r.configured && r.sql != GEOHA_SQL_THREAD_YES && r.sql_errno != 0) {
+        geoha_exit_reason("Refusing to promote: the SQL thread stopped on "
+                          "error %u (%s), so not everything received is "
+                          "applied",
+                          r.sql_errno, r.sql_error);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    rc = promote_target(&a, &r, r.received != NULL ? r.received : "", &target,
+                        peers, why, sizeof(why));
+    if (rc != 0) {
+        geoha_exit_reason("Refusing to promote: %s", why);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    if (!st.read_only && mk.role == ROLE_PROMOTED) {
+        struct marker cur;
+
+        if (marker_read(&a, &cur) == 0 && cur.role == ROLE_PROMOTED) {
+            rc = OCF_SUCCESS; /* promoted already */
+            goto done;
+        }
+    }
+    if (r.configured && r.sql == GEOHA_SQL_THREAD_YES) {
+        rc = wait_applied(&a, c, target, &applied);
+        if (rc != 0) {
+            geoha_exit_reason("Refusing to promote: not caught up within the "
+                              "timeout (%s) | applied='%s' needed='%s'",
+                              geoha_strerror(rc), str_or(applied, ""), target);
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+    } else {
+        struct geoha_gtid_set *p = NULL, *t = NULL;
+        bool ok = false;
+
+        if (geoha_gtid_set_parse(st.gtid_pos, GEOHA_GTID_ANY, &p) == 0
+            && geoha_gtid_set_parse(target, GEOHA_GTID_ANY, &t) == 0) {
+            geoha_gtid_pos_reached(p, t, &ok);
+        }
+        geoha_gtid_set_free(p);
+        geoha_gtid_set_free(t);
+        if (!ok) {
+            geoha_exit_reason("Refusing to promote: this server has not "
+                              "applied everything it received and "
+                              "replication is not running | applied='%s' "
+                              "needed='%s'",
+                              st.gtid_pos, target);
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+        applied = strdup(st.gtid_pos);
+    }
+    if (r.configured) {
+        rc = geoha_sql_replica_stop(c);
+        if (rc == 0) {
+            rc = geoha_sql_replica_reset(c);
+        }
+        if (rc != 0) {
+            geoha_exit_reason("Cannot stop replication: %s",
+                              geoha_sql_error(c));
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+    }
+    rc = geoha_sql_set_read_only(c, false, &ctx->deadline);
+    if (rc == 0) {
+        rc = geoha_sql_verify_write(c, ctx->node);
+    }
+    if (rc != 0) {
+        geoha_exit_reason("The server does not take writes: %s",
+                          rc == GEOHA_E_STATE ? "read_only did not clear"
+                                              : geoha_sql_error(c));
+        geoha_sql_set_read_only(c, true, &ctx->deadline);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    marker_write(&a, &mk);
+    set_score(&a, SCORE_WRITER);
+    geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, a.attr_final, NULL,
+                      &ctx->deadline, NULL);
+    iso_time(when, sizeof(when));
+    {
+        json_t *j = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "time", when,
+            "action", "promote", "node", ctx->node, "resource", a.base,
+            "received", str_or(r.received, ""), "required", target, "applied",
+            str_or(applied, ""), "lag_s", (json_int_t)r.lag_s, "waited_ms",
+            (json_int_t)(geoha_now_ms() - t0), "peers", peers);
+
+        peers = NULL; /* the object owns it now */
+        if (j != NULL) {
+            record_decision(&a, j);
+        }
+        json_decref(j);
+    }
+    geoha_notice("Promoted: this server is the writer | applied='%s'",
+                 str_or(applied, ""));
+    rc = OCF_SUCCESS;
+done:
+    json_decref(peers);
+    free(target);
+    free(applied);
+    geoha_sql_replica_clear(&r);
+    geoha_sql_status_clear(&st);
+    geoha_sql_close(c);
+    return rc;
+}
+
+/* ---- demote ---- */
+
+static int
+action_demote(struct geoha_ctx *ctx)
+{
+    struct agent a;
+    struct marker mk = { .role = ROLE_UNPROMOTED };
+    struct geoha_sql *c = NULL;
+    struct geoha_sql_status st = { 0 };
+    struct geoha_deadline wd;
+    struct marker was;
+    bool was_writer;
+    unsigned open = 0;
+    int rc;
+
+    rc = agent_init(ctx, &a);
+    if (rc != OCF_SUCCESS) {
+        return rc;
+    }
+    rc = connect_local(&a, &ctx->deadline, &c);
+    if (rc != 0) {
+        geoha_exit_reason("The database server does not answer (%s)",
+                          geoha_strerror(rc));
+        return OCF_ERR_GENERIC;
+    }
+    /* was it the writer? (only a writer's final position is published) */
+    was_writer = marker_read(&a, &was) == 0 && was.role == ROLE_PROMOTED;
+    if (!was_writer && geoha_sql_status_get(c, &st) == 0) {
+        was_writer = !st.read_only;
+    }
+    geoha_sql_status_clear(&st);
+    /* S1: read-only before anything else */
+    rc = geoha_sql_set_read_only(c, true, &ctx->deadline);
+    if (rc != 0) {
+        geoha_exit_reason("Cannot make the server read-only: %s",
+                          rc == GEOHA_E_STATE ? "it did not take"
+                                              : geoha_sql_error(c));
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    wd = geoha_deadline_min(&ctx->deadline, WRITES_WAIT_MAX_MS);
+    rc = geoha_sql_wait_writes_done(c, &wd, &open);
+    if (rc == GEOHA_E_DEADLINE) {
+        geoha_warn("Write transactions still open after read_only was set; "
+                   "they cannot commit | open=%u",
+                   open);
+    }
+    rc = geoha_sql_status_get(c, &st);
+    if (rc != 0) {
+        geoha_exit_reason("Cannot read the final GTID position: %s",
+                          geoha_sql_error(c));
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    if (was_writer) {
+        geoha_dir_ensure(geoha_param_str(ctx, P_STATE_DIR), 0700);
+        geoha_file_replace(a.final_path, st.gtid_pos, strlen(st.gtid_pos),
+                           (uid_t)-1, (gid_t)-1, 0600);
+    }
+    if (was_writer && st.gtid_pos[0] != '\0') {
+        rc = geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, a.attr_final,
+                               st.gtid_pos, &ctx->deadline, NULL);
+        if (rc != 0) {
+            geoha_warn("Cannot publish the final GTID position | "
+                       "reason='%s'",
+                       geoha_strerror(rc));
+        }
+    }
+    rc = marker_write(&a, &mk);
+    if (rc != 0) {
+        geoha_exit_reason("Cannot write the state file '%s': %s", a.marker_path,
+                          geoha_strerror(rc));
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    set_score(&a, NULL);
+    geoha_notice("Demoted: read-only | final_gtid='%s'", st.gtid_pos);
+    rc = OCF_SUCCESS;
+done:
+    geoha_sql_status_clear(&st);
+    geoha_sql_close(c);
+    return rc;
+}
+
+/* ---- notify ---- */
+
+static bool
+word_in(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+
+    for (const char *p = list; p != NULL && *p != '\0';) {
+        while (*p == ' ') {
+            p++;
+        }
+        if (strncmp(p, word, n) == 0 && (p[n] == ' ' || p[n] == '\0')) {
+            return true;
+        }
+        p = strchr(p, ' ');
+    }
+    return false;
+}
+
+static int
+action_notify(struct geoha_ctx *ctx)
+{
+    const char *type = geoha_notify_get("type");
+    const char *op = geoha_notify_get("operation");
+    const char *promoted = geoha_notify_get("promote_uname");
+    struct agent a;
+    struct marker mk;
+    struct geoha_sql *c = NULL;
+    char writer[GEOHA_NODE_MAX] = "";
+    char why[768] = "";
+    bool skipped = false;
+    int rc;
+
+    if (!geoha_streq(type, "post") || !geoha_streq(op, "promote")) {
+        return OCF_SUCCESS;
+    }
+    rc = agent_init(ctx, &a);
+    if (rc != OCF_SUCCESS) {
+        return rc;
+    }
+    if (marker_read(&a, &mk) != 0 || mk.role != ROLE_UNPROMOTED) {
+        return OCF_SUCCESS; /* not started here, or we are the writer */
+    }
+    for (size_t i = 0; i < geoha_param_map(ctx, P_ENDPOINTS)->n; i++) {
+        const char *n = geoha_param_map(ctx, P_ENDPOINTS)->e[i].node;
+
+        if (strcmp(n, ctx->node) != 0 && word_in(promoted, n)) {
+            geoha_strlcpy(writer, n, sizeof(writer));
+        }
+    }
+    if (writer[0] == '\0') {
+        return OCF_SUCCESS;
+    }
+    rc = connect_local(&a, &ctx->deadline, &c);
+    if (rc != 0) {
+        geoha_warn("Cannot join the new writer: the server does not answer | "
+                   "writer=%s",
+                   writer);
+        return OCF_SUCCESS;
+    }
+    rc = join_writer(&a, c, writer, &skipped, why, sizeof(why));
+    if (rc != 0) {
+        geoha_err("Not replicating from the new writer | writer=%s "
+                  "reason='%s'",
+                  writer, why);
+    }
+    geoha_sql_close(c);
+    return OCF_SUCCESS;
+}
+
+/* ---- validate ---- */
+
+static int
+validate(struct geoha_ctx *ctx)
+{
+    const struct geoha_map *eps = geoha_param_map(ctx, P_ENDPOINTS);
+    const char *state = geoha_param_str(ctx, P_STATE_DIR);
+    struct geoha_sql_account acc;
+    int rc;
+
+    if (!geoha_streq(geoha_param_str(ctx, P_BACKEND), backends[0])) {
+        bool known = geoha_streq(geoha_param_str(ctx, P_BACKEND), backends[1]);
+
+        geoha_exit_reason("Parameter %s='%s' %s", P_BACKEND,
+                          geoha_param_str(ctx, P_BACKEND),
+                          known ? "is not implemented yet: only 'native' is"
+                                : "is not one of: native azure");
+        return OCF_ERR_CONFIGURED;
+    }
+    if (eps == NULL || geoha_map_get(eps, ctx->node) == NULL) {
+        geoha_exit_reason("Parameter %s has no entry for this node '%s'",
+                          P_ENDPOINTS, ctx->node);
+        return OCF_ERR_CONFIGURED;
+    }
+    if (eps->n < 2) {
+        geoha_exit_reason("Parameter %s must name at least two nodes",
+                          P_ENDPOINTS);
+        return OCF_ERR_CONFIGURED;
+    }
+    if (state == NULL) {
+        geoha_exit_reason("Parameter %s must be set", P_STATE_DIR);
+        return OCF_ERR_CONFIGURED;
+    }
+    rc = geoha_sql_optfile_read(geoha_param_str(ctx, P_REPL_DEFAULTS_FILE),
+                                NULL, &acc);
+    geoha_sql_account_clear(&acc);
+    if (rc != 0) {
+        geoha_exit_reason(
+            "Parameter %s='%s' is not a usable option file: "
+            "%s",
+            P_REPL_DEFAULTS_FILE, geoha_param_str(ctx, P_REPL_DEFAULTS_FILE),
+            rc == GEOHA_E_CONFIG ? "no user in [client]" : geoha_strerror(rc));
+        return OCF_ERR_CONFIGURED;
+    }
+    return OCF_SUCCESS;
+}
+
+static int
+action_validate(struct geoha_ctx *ctx)
+{
+    (void)ctx;
+    return OCF_SUCCESS; /* the core ran the table checks and validate() */
+}
+
+/* ---- tables ---- */
+
+static const struct geoha_param params[] = {
+    /* A string, not GEOHA_PT_ENUM: ocf-tester validates meta-data against
+     * ra-api-1.dtd, which has no type="select". validate() checks it. */
+    { .name = P_BACKEND,
+      .type = GEOHA_PT_STRING,
+      .default_value = D_BACKEND,
+      .shortdesc = "Where the database servers run",
+      .longdesc = "native: MySQL 8 or MariaDB on the cluster's own VMs, with "
+                  "GTID replication driven over SQL. azure: Azure Database for "
+                  "MySQL Flexible Server (not implemented yet)." },
+    { .name = P_ENDPOINTS,
+      .type = GEOHA_PT_MAP,
+      .map_value = GEOHA_PT_HOSTPORT,
+      .required = true,
+      .shortdesc = "Each node's database server",
+      .longdesc = "node=host:port for every node, e.g. "
+                  "\"ci=10.1.0.5:3306 si=10.2.0.5:3306\". Replicas connect to "
+                  "the writer's entry; the agent checks the other servers "
+                  "through theirs." },
+    { .name = P_SOCKET,
+      .type = GEOHA_PT_PATH,
+      .shortdesc = "The local server's socket",
+      .longdesc = "A Unix socket for the local server. When empty, the "
+                  "local node's entry in endpoints is used." },
+    { .name = P_DEFAULTS_FILE,
+      .type = GEOHA_PT_PATH,
+      .default_value = D_DEFAULTS_FILE,
+      .flags = GEOHA_PF_MUST_EXIST | GEOHA_PF_PRIVATE,
+      .shortdesc = "Option file of the administrative account",
+      .longdesc = "A MySQL option file with [client] user= and password= "
+                  "(and ssl-ca= for TLS) for the agent's own connections to "
+                  "the local and the other servers. It needs SUPER or "
+                  "READ_ONLY ADMIN, REPLICATION SLAVE ADMIN and the right to "
+                  "create the geoha.writer_check table." },
+    { .name = P_REPL_DEFAULTS_FILE,
+      .type = GEOHA_PT_PATH,
+      .default_value = D_REPL_DEFAULTS_FILE,
+      .flags = GEOHA_PF_MUST_EXIST | GEOHA_PF_PRIVATE,
+      .shortdesc = "Option file of the replication account",
+      .longdesc = "A MySQL option file with [client] user= and password= "
+                  "(and optionally ssl-ca=) of the account a replica uses "
+                  "to connect to the writer." },
+    { .name = P_MAX_LAG,
+      .type = GEOHA_PT_INT,
+      .default_value = D_MAX_LAG,
+      .min = 1,
+      .max = 86400,
+      .shortdesc = "Seconds a replica may be behind and still be promoted",
+      .longdesc = "A replica further behind than this, or cut off from its "
+                  "writer for longer than this, is not promotable." },
+    { .name = P_FENCE_PEER_CHECK,
+      .type = GEOHA_PT_BOOL,
+      .default_value = D_FENCE_PEER_CHECK,
+      .shortdesc = "Refuse to promote while another server is writable",
+      .longdesc = "When true, promote refuses while any other node's server "
+                  "answers and is writable (it has been neither demoted nor "
+                  "fenced)." },
+    { .name = P_STATE_DIR,
+      .type = GEOHA_PT_PATH,
+      .default_value = D_STATE_DIR,
+      .flags = GEOHA_PF_DIR,
+      .shortdesc = "Where decisions and reports are kept",
+      .longdesc = "Promotion decisions (JSON lines), final GTID positions and "
+                  "errant transaction reports are written here." },
+};
+
+static const struct geoha_action actions[] = {
+    { "start", action_start, GEOHA_AF_VALIDATE, 60, 0, NULL, -1 },
+    { "stop", action_stop, 0, 60, 0, NULL, -1 },
+    { "promote", action_promote, GEOHA_AF_VALIDATE, 120, 0, NULL, -1 },
+    { "demote", action_demote, 0, 60, 0, NULL, -1 },
+    { "monitor", action_monitor, 0, 30, 10, "Promoted", 0 },
+    { "monitor", action_monitor, 0, 30, 11, "Unpromoted", 0 },
+    { "notify", action_notify, 0, 60, 0, NULL, -1 },
+    { "validate-all", action_validate, GEOHA_AF_VALIDATE, 20, 0, NULL, -1 },
+    { "meta-data", NULL, GEOHA_AF_NO_PARAMS, 5, 0, NULL, -1 },
+};
+
+static const struct geoha_agent agent = {
+    .name = "mysql",
+    .version = AGENT_VERSION,
+    .shortdesc = "Which MySQL/MariaDB server is the writer (geoha)",
+    .longdesc =
+        "Owns the database writer role as a promotable clone (promoted-max=1, "
+        "notify=true). The agent does not start or stop mysqld: every server "
+        "runs all the time and must boot with read_only=ON (and "
+        "super_read_only=ON on MySQL). start makes the local server a "
+        "read-only GTID replica of the writer (refusing, with a report in "
+        "state_dir, when it holds transactions the writer lacks); promote "
+        "refuses while another server is writable, waits until everything "
+        "received is applied, then clears read_only and proves a write; "
+        "demote sets read_only first and publishes the final GTID position; "
+        "monitor checks the role against the server and sets the promotion "
+        "score from replication currency. A server that is not running is "
+        "reported as not running (OCF 7) by monitor and makes start fail.",
+    .params = params,
+    .n_params = sizeof(params) / sizeof(params[0]),
+    .actions = actions,
+    .n_actions = sizeof(actions) / sizeof(actions[0]),
+    .validate = validate,
+};
+
+int
+main(int argc, char **argv)
+{
+    return geoha_agent_main(&agent, argc, argv);
+}

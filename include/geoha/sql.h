@@ -1,0 +1,245 @@
+/*
+ * geoha: the SQL layer over MariaDB Connector/C (libmariadb), shared by
+ * every backend of ocf:geoha:mysql.
+ *
+ * One connection per action. Credentials come from a MySQL option file
+ * (MYSQL_READ_DEFAULT_FILE, group [client] plus an optional extra group),
+ * never from a command line; TLS options in that file (ssl-ca, ...) are
+ * honoured, which is what Azure Database for MySQL needs. Connect, read and
+ * write timeouts come from the caller's deadline, so no call outlives the
+ * operation.
+ *
+ * Both MariaDB and MySQL 8 are spoken: the flavour and version come from
+ * the handshake, statements are chosen for them (SHOW REPLICA STATUS or
+ * SHOW SLAVE STATUS, CHANGE REPLICATION SOURCE or CHANGE MASTER, ...), and
+ * result columns are read by name in either spelling
+ * (Seconds_Behind_Master or Seconds_Behind_Source, ...).
+ *
+ * Results: 0 or a negative code. GEOHA_E_NOT_RUNNING: nothing listens
+ * (socket missing, connection refused) — the server is certainly not
+ * accepting writes. -ETIMEDOUT: no answer in time (the server may well be
+ * running). GEOHA_E_AUTH: credentials refused. -ECONNRESET: the connection
+ * broke. GEOHA_E_REMOTE: the server refused a statement (see
+ * geoha_sql_error()). GEOHA_E_PARSE / GEOHA_E_PROTOCOL: an answer that
+ * makes no sense. -EINVAL: bad arguments. Output parameters are written
+ * only on success. Nothing here logs; no error text ever holds a password.
+ */
+#ifndef GEOHA_SQL_H
+#define GEOHA_SQL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "geoha/map.h"
+#include "geoha/util.h"
+
+#define GEOHA_SQL_USER_MAX 129
+#define GEOHA_SQL_PASSWORD_MAX 1025
+#define GEOHA_SQL_PATH_MAX 4096
+#define GEOHA_SQL_ERROR_MAX 512
+#define GEOHA_SQL_OPTFILE_MAX (64u * 1024u) /* bytes of an option file */
+
+enum geoha_sql_flavour {
+    GEOHA_SQL_MARIADB = 1,
+    GEOHA_SQL_MYSQL = 2,
+};
+
+/* ---- option files (pure; for replication credentials) ---- */
+
+/* What geoha takes from an option file. Holds a secret: clear it. */
+struct geoha_sql_account {
+    char user[GEOHA_SQL_USER_MAX];
+    char password[GEOHA_SQL_PASSWORD_MAX];
+    char ssl_ca[GEOHA_SQL_PATH_MAX]; /* "" when not given */
+    bool has_password;
+};
+
+/*
+ * Read [client] and then [group] (NULL: only [client]) of an option file's
+ * text, the later value of a key winning; "ssl-ca" and "ssl_ca" are the
+ * same key. Quoted values and backslash escapes as MySQL reads them;
+ * "!include" lines are not followed. GEOHA_E_PARSE for a malformed line,
+ * GEOHA_E_TOOBIG for a value longer than its field, GEOHA_E_CONFIG when no
+ * user is given.
+ */
+int geoha_sql_optfile_parse(const char *text, const char *group,
+                            struct geoha_sql_account *out);
+
+/* The same for a file of at most GEOHA_SQL_OPTFILE_MAX bytes. */
+int geoha_sql_optfile_read(const char *path, const char *group,
+                           struct geoha_sql_account *out);
+
+/* Wipe the secret. */
+void geoha_sql_account_clear(struct geoha_sql_account *a);
+
+/*
+ * Append s to b as a quoted SQL string literal. With no_backslash (the
+ * server's NO_BACKSLASH_ESCAPES mode) only quotes are doubled; otherwise
+ * backslash escapes are used. Control characters other than tab are
+ * refused (-EINVAL): none belongs in a host, user, password or GTID.
+ */
+int geoha_sql_quote(struct geoha_buf *b, const char *s, bool no_backslash);
+
+/* ---- connections ---- */
+
+struct geoha_sql_target {
+    const char *defaults_file; /* option file with [client]; may be NULL */
+    const char *group;         /* extra option group, or NULL */
+    const char *socket;        /* a local socket, or NULL for host:port */
+    const char *host;
+    int port;
+};
+
+struct geoha_sql;
+
+/*
+ * Connect within the deadline. On failure, why (may be NULL) receives one
+ * line for the operator (the client library's message, no secrets).
+ */
+int geoha_sql_connect(const struct geoha_sql_target *t,
+                      const struct geoha_deadline *d, char *why,
+                      size_t why_size, struct geoha_sql **out);
+
+void geoha_sql_close(struct geoha_sql *c);
+
+enum geoha_sql_flavour geoha_sql_flavour(const struct geoha_sql *c);
+/* Version as major*10000 + minor*100 + patch, e.g. 101119. */
+unsigned long geoha_sql_version(const struct geoha_sql *c);
+/* MySQL 5.7.8 and later have super_read_only; MariaDB has not. */
+bool geoha_sql_has_super_read_only(const struct geoha_sql *c);
+/* The last error: "(errno) message", or "" when none. */
+const char *geoha_sql_error(const struct geoha_sql *c);
+unsigned geoha_sql_errno(const struct geoha_sql *c);
+
+/* Run one statement and discard any result. */
+int geoha_sql_exec(struct geoha_sql *c, const char *stmt);
+
+/*
+ * The first column of the first row of a query (heap, caller frees);
+ * *value is NULL for SQL NULL. -ENOENT when there is no row.
+ */
+int geoha_sql_query_value(struct geoha_sql *c, const char *query, char **value);
+
+/* ---- server state ---- */
+
+struct geoha_sql_status {
+    bool read_only;
+    bool super_read_only; /* false where the server has none */
+    unsigned long server_id;
+    /*
+     * Everything the server holds, as a GTID *state* (for errant
+     * transaction checks): MariaDB @@gtid_binlog_state, MySQL
+     * @@gtid_executed.
+     */
+    char *gtid_state;
+    /*
+     * Its GTID *position* (what a replica of it must reach): MariaDB
+     * @@gtid_binlog_pos and @@gtid_slave_pos merged per domain, MySQL
+     * @@gtid_executed.
+     */
+    char *gtid_pos;
+    /* MariaDB only: @@gtid_slave_pos (what replication applied). */
+    char *gtid_slave_pos;
+    char *gtid_binlog_pos;
+};
+
+/* One query: read-only flags, server id and GTID sets. */
+int geoha_sql_status_get(struct geoha_sql *c, struct geoha_sql_status *out);
+void geoha_sql_status_clear(struct geoha_sql_status *st);
+
+/*
+ * read_only (and super_read_only where it exists) on or off. Turning it on
+ * waits for commits in progress, bounded by the deadline through
+ * lock_wait_timeout. Reads the values back and returns GEOHA_E_STATE when
+ * they did not take.
+ */
+int geoha_sql_set_read_only(struct geoha_sql *c, bool on,
+                            const struct geoha_deadline *d);
+
+/* ---- replication ---- */
+
+enum geoha_sql_thread {
+    GEOHA_SQL_THREAD_NO = 0,
+    GEOHA_SQL_THREAD_YES,
+    GEOHA_SQL_THREAD_CONNECTING, /* Connecting / Preparing */
+};
+
+struct geoha_sql_replica {
+    bool configured; /* SHOW ... STATUS returned a row */
+    char source_host[GEOHA_HOST_MAX];
+    int source_port;
+    enum geoha_sql_thread io, sql;
+    long long lag_s; /* Seconds_Behind_*; -1 for NULL */
+    unsigned io_errno, sql_errno;
+    char io_error[GEOHA_SQL_ERROR_MAX];
+    char sql_error[GEOHA_SQL_ERROR_MAX];
+    bool gtid_mode; /* Using_Gtid is not No / Auto_Position is 1 */
+    /* What the IO thread received: MariaDB Gtid_IO_Pos (a position),
+     * MySQL Retrieved_Gtid_Set. Heap or NULL. */
+    char *received;
+};
+
+/*
+ * Fill r from one row of SHOW SLAVE/REPLICA STATUS given as column names
+ * and values (a NULL value is SQL NULL). Either spelling of every column is
+ * accepted. Exposed for tests and for other backends.
+ */
+int geoha_sql_replica_from_row(const char *const names[],
+                               const char *const values[], size_t n,
+                               struct geoha_sql_replica *r);
+
+/* The default replication channel's status; configured=false if none. */
+int geoha_sql_replica_status(struct geoha_sql *c, struct geoha_sql_replica *r);
+void geoha_sql_replica_clear(struct geoha_sql_replica *r);
+
+struct geoha_sql_source {
+    const char *host;
+    int port;
+    const struct geoha_sql_account *account; /* user, password, ssl_ca */
+    int connect_retry_s;                     /* 0: server default */
+};
+
+/*
+ * Point replication at src with GTID auto-positioning (MariaDB
+ * MASTER_USE_GTID=slave_pos, MySQL SOURCE_AUTO_POSITION=1). Replication
+ * must be stopped. The statement holds the password: it is wiped after
+ * use and never part of an error.
+ */
+int geoha_sql_change_source(struct geoha_sql *c,
+                            const struct geoha_sql_source *src);
+int geoha_sql_replica_start(struct geoha_sql *c);
+int geoha_sql_replica_stop(struct geoha_sql *c);
+/* Forget the source and relay logs (RESET SLAVE/REPLICA ALL). */
+int geoha_sql_replica_reset(struct geoha_sql *c);
+
+/*
+ * MariaDB: set @@gtid_slave_pos (replication stopped) so a replica resumes
+ * from pos; used when a former writer whose own transactions are only in
+ * its binary log joins a new writer.
+ */
+int geoha_sql_set_slave_pos(struct geoha_sql *c, const char *pos);
+
+/*
+ * Wait until replication has applied pos (MASTER_GTID_WAIT or
+ * WAIT_FOR_EXECUTED_GTID_SET), at most timeout_ms. 0 when reached,
+ * GEOHA_E_DEADLINE when not in time, GEOHA_E_PARSE for a bad pos.
+ */
+int geoha_sql_wait_gtid(struct geoha_sql *c, const char *pos,
+                        int64_t timeout_ms);
+
+/*
+ * Wait until no other session holds an open transaction that changed rows,
+ * until the deadline. *open (may be NULL) gets the number still open; 0
+ * when none are left, GEOHA_E_DEADLINE when some still are.
+ */
+int geoha_sql_wait_writes_done(struct geoha_sql *c,
+                               const struct geoha_deadline *d, unsigned *open);
+
+/*
+ * Prove the server takes writes: read_only must be off and a row in
+ * geoha.writer_check (created when missing) is replaced with node and the
+ * time. GEOHA_E_STATE when read_only is on.
+ */
+int geoha_sql_verify_write(struct geoha_sql *c, const char *node);
+
+#endif /* GEOHA_SQL_H */

@@ -1,0 +1,1194 @@
+/* geoha: the SQL layer over MariaDB Connector/C. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mysql.h>
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+#include "geoha/file.h"
+#include "geoha/gtid.h"
+#include "geoha/sql.h"
+
+#define VALUE_MAX (2u * 1024u * 1024u) /* bytes of one column we keep */
+#define WRITES_POLL_MS 100
+
+struct geoha_sql {
+    MYSQL *m;
+    enum geoha_sql_flavour flavour;
+    unsigned long version;
+    unsigned err_no;
+    char err[GEOHA_SQL_ERROR_MAX];
+};
+
+/* ---- option files ---- */
+
+void
+geoha_sql_account_clear(struct geoha_sql_account *a)
+{
+    if (a != NULL) {
+        explicit_bzero(a, sizeof(*a));
+    }
+}
+
+/* Option names compare with '-' and '_' as the same character. */
+static bool
+key_is(const char *key, const char *want)
+{
+    for (; *key != '\0' && *want != '\0'; key++, want++) {
+        char a = (*key == '-') ? '_' : (char)tolower((unsigned char)*key);
+        char b = (*want == '-') ? '_' : *want;
+
+        if (a != b) {
+            return false;
+        }
+    }
+    return *key == '\0' && *want == '\0';
+}
+
+/* Unquote and unescape value (in place) as MySQL's option reader does. */
+static int
+unquote(char *value)
+{
+    char *v = value, *w = value;
+    char q = 0;
+
+    if (*v == '"' || *v == '\'') {
+        q = *v++;
+    }
+    for (; *v != '\0'; v++) {
+        if (q != 0 && *v == q) {
+            v++;
+            while (*v == ' ' || *v == '\t') {
+                v++;
+            }
+            if (*v != '\0' && *v != '#') {
+                return GEOHA_E_PARSE; /* text after the closing quote */
+            }
+            *w = '\0';
+            return 0;
+        }
+        if (q == 0 && *v == '#') {
+            break; /* a comment */
+        }
+        if (*v == '\\' && v[1] != '\0') {
+            v++;
+            switch (*v) {
+            case 'n':
+                *w++ = '\n';
+                break;
+            case 't':
+                *w++ = '\t';
+                break;
+            case 'r':
+                *w++ = '\r';
+                break;
+            case 'b':
+                *w++ = '\b';
+                break;
+            case 's':
+                *w++ = ' ';
+                break;
+            default:
+                *w++ = *v;
+                break;
+            }
+            continue;
+        }
+        *w++ = *v;
+    }
+    if (q != 0) {
+        return GEOHA_E_PARSE; /* no closing quote */
+    }
+    *w = '\0';
+    geoha_strtrim(value); /* spaces before a comment */
+    return 0;
+}
+
+static int
+set_field(char *dst, size_t size, const char *value)
+{
+    return geoha_strlcpy(dst, value, size) == 0 ? 0 : GEOHA_E_TOOBIG;
+}
+
+int
+geoha_sql_optfile_parse(const char *text, const char *group,
+                        struct geoha_sql_account *out)
+{
+    struct geoha_sql_account acc;
+    char *copy = NULL, *line, *next;
+    bool in_group = false;
+    int rc = 0;
+
+    if (text == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    if (strlen(text) > GEOHA_SQL_OPTFILE_MAX) {
+        return GEOHA_E_TOOBIG;
+    }
+    memset(&acc, 0, sizeof(acc));
+    copy = strdup(text);
+    if (copy == NULL) {
+        return -ENOMEM;
+    }
+    for (line = copy; line != NULL && rc == 0; line = next) {
+        char *eq, *key, *value;
+
+        next = strchr(line, '\n');
+        if (next != NULL) {
+            *next++ = '\0';
+        }
+        geoha_strtrim(line);
+        if (*line == '\0' || *line == '#' || *line == ';' || *line == '!') {
+            continue;
+        }
+        if (*line == '[') {
+            char *close = strchr(line, ']');
+
+            if (close == NULL) {
+                rc = GEOHA_E_PARSE;
+                break;
+            }
+            *close = '\0';
+            key = geoha_strtrim(line + 1);
+            in_group = strcmp(key, "client") == 0
+                       || (group != NULL && strcmp(key, group) == 0);
+            continue;
+        }
+        if (!in_group) {
+            continue;
+        }
+        eq = strchr(line, '=');
+        if (eq == NULL) {
+            continue; /* a flag option such as "ssl" */
+        }
+        *eq = '\0';
+        key = geoha_strtrim(line);
+        value = geoha_strtrim(eq + 1);
+        rc = unquote(value);
+        if (rc != 0) {
+            break;
+        }
+        if (key_is(key, "user")) {
+            rc = set_field(acc.user, sizeof(acc.user), value);
+        } else if (key_is(key, "password")) {
+            rc = set_field(acc.password, sizeof(acc.password), value);
+            acc.has_password = true;
+        } else if (key_is(key, "ssl_ca")) {
+            rc = set_field(acc.ssl_ca, sizeof(acc.ssl_ca), value);
+        }
+    }
+    if (rc == 0 && acc.user[0] == '\0') {
+        rc = GEOHA_E_CONFIG;
+    }
+    if (rc == 0) {
+        *out = acc;
+    }
+    explicit_bzero(copy, strlen(text));
+    free(copy);
+    explicit_bzero(&acc, sizeof(acc));
+    return rc;
+}
+
+int
+geoha_sql_optfile_read(const char *path, const char *group,
+                       struct geoha_sql_account *out)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (path == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    rc = geoha_file_read(path, GEOHA_SQL_OPTFILE_MAX, &text, &len);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = geoha_sql_optfile_parse(text, group, out);
+    explicit_bzero(text, len);
+    free(text);
+    return rc;
+}
+
+int
+geoha_sql_quote(struct geoha_buf *b, const char *s, bool no_backslash)
+{
+    struct geoha_buf t;
+    int rc;
+
+    if (b == NULL || s == NULL) {
+        return -EINVAL;
+    }
+    for (const char *p = s; *p != '\0'; p++) {
+        if ((unsigned char)*p < 0x20 && *p != '\t') {
+            return -EINVAL;
+        }
+        if (*p == 0x7f) {
+            return -EINVAL;
+        }
+    }
+    geoha_buf_init(&t, b->max);
+    geoha_buf_puts(&t, "'");
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '\'') {
+            geoha_buf_puts(&t, no_backslash ? "''" : "\\'");
+        } else if (*p == '\\' && !no_backslash) {
+            geoha_buf_puts(&t, "\\\\");
+        } else if (*p == '"' && !no_backslash) {
+            geoha_buf_puts(&t, "\\\"");
+        } else {
+            geoha_buf_append(&t, p, 1);
+        }
+    }
+    geoha_buf_puts(&t, "'");
+    rc = t.error;
+    if (rc == 0) {
+        rc = geoha_buf_append(b, t.data, t.len);
+    }
+    if (t.data != NULL) {
+        explicit_bzero(t.data, t.cap); /* it may have been a password */
+    }
+    geoha_buf_clear(&t);
+    return rc;
+}
+
+/* ---- connections ---- */
+
+static unsigned
+timeout_s(const struct geoha_deadline *d)
+{
+    int64_t ms = geoha_deadline_left_ms(d);
+    int64_t s = (ms + 999) / 1000;
+
+    if (s < 1) {
+        s = 1;
+    }
+    if (s > 3600) {
+        s = 3600;
+    }
+    return (unsigned)s;
+}
+
+/* The operating system error the client library put in "... (111)". */
+static int
+os_errno_of(const char *msg)
+{
+    const char *open = strrchr(msg, '(');
+    long long v;
+    char num[16];
+    size_t n;
+
+    if (open == NULL) {
+        return 0;
+    }
+    n = strcspn(open + 1, ")");
+    if (n == 0 || n >= sizeof(num) || open[1 + n] != ')') {
+        return 0;
+    }
+    memcpy(num, open + 1, n);
+    num[n] = '\0';
+    return geoha_parse_ll(num, 0, 4096, &v) == 0 ? (int)v : 0;
+}
+
+static int
+result_of(unsigned code, const char *msg)
+{
+    switch (code) {
+    case CR_CONNECTION_ERROR:
+    case CR_CONN_HOST_ERROR: {
+        int e = os_errno_of(msg);
+
+        if (e == ENOENT || e == ECONNREFUSED) {
+            return GEOHA_E_NOT_RUNNING;
+        }
+        return -ETIMEDOUT;
+    }
+    case CR_SERVER_GONE_ERROR:
+    case CR_SERVER_LOST:
+    case CR_SERVER_LOST_EXTENDED:
+        return -ECONNRESET;
+    case ER_ACCESS_DENIED_ERROR:
+    case ER_DBACCESS_DENIED_ERROR:
+    case ER_SPECIFIC_ACCESS_DENIED_ERROR:
+    case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
+        return GEOHA_E_AUTH;
+    default:
+        return GEOHA_E_REMOTE;
+    }
+}
+
+static int
+fail(struct geoha_sql *c)
+{
+    c->err_no = mysql_errno(c->m);
+    geoha_snprintf(c->err, sizeof(c->err), "(%u) %s", c->err_no,
+                   mysql_error(c->m));
+    return result_of(c->err_no, mysql_error(c->m));
+}
+
+int
+geoha_sql_connect(const struct geoha_sql_target *t,
+                  const struct geoha_deadline *d, char *why, size_t why_size,
+                  struct geoha_sql **out)
+{
+    struct geoha_sql *c = NULL;
+    unsigned tmo = timeout_s(d);
+    my_bool off = 0;
+    const char *info;
+    int rc = 0;
+
+    if (t == NULL || d == NULL || out == NULL
+        || (t->socket == NULL && (t->host == NULL || t->port <= 0))) {
+        return -EINVAL;
+    }
+    if (why != NULL && why_size > 0) {
+        why[0] = '\0';
+    }
+    if (geoha_deadline_expired(d)) {
+        return GEOHA_E_DEADLINE;
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return -ENOMEM;
+    }
+    c->m = mysql_init(NULL);
+    if (c->m == NULL) {
+        free(c);
+        return -ENOMEM;
+    }
+    mysql_options(c->m, MYSQL_OPT_CONNECT_TIMEOUT, &tmo);
+    mysql_options(c->m, MYSQL_OPT_READ_TIMEOUT, &tmo);
+    mysql_options(c->m, MYSQL_OPT_WRITE_TIMEOUT, &tmo);
+    mysql_options(c->m, MYSQL_OPT_RECONNECT, &off);
+    mysql_options(c->m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    if (t->defaults_file != NULL) {
+        mysql_options(c->m, MYSQL_READ_DEFAULT_FILE, t->defaults_file);
+        mysql_options(c->m, MYSQL_READ_DEFAULT_GROUP,
+                      t->group != NULL ? t->group : "client");
+    }
+    if (t->socket != NULL) {
+        unsigned proto = MYSQL_PROTOCOL_SOCKET;
+
+        mysql_options(c->m, MYSQL_OPT_PROTOCOL, &proto);
+        if (mysql_real_connect(c->m, "localhost", NULL, NULL, NULL, 0,
+                               t->socket, 0)
+            == NULL) {
+            rc = fail(c);
+        }
+    } else {
+        unsigned proto = MYSQL_PROTOCOL_TCP;
+
+        mysql_options(c->m, MYSQL_OPT_PROTOCOL, &proto);
+        if (mysql_real_connect(c->m, t->host, NULL, NULL, NULL,
+                               (unsigned)t->port, NULL, 0)
+            == NULL) {
+            rc = fail(c);
+        }
+    }
+    if (rc != 0) {
+        if (why != NULL && why_size > 0) {
+            geoha_strlcpy(why, c->err, why_size);
+        }
+        geoha_sql_close(c);
+        return rc;
+    }
+    info = mysql_get_server_info(c->m);
+    c->flavour = (info != NULL && strstr(info, "MariaDB") != NULL)
+                     ? GEOHA_SQL_MARIADB
+                     : GEOHA_SQL_MYSQL;
+    c->version = mysql_get_server_version(c->m);
+    *out = c;
+    return 0;
+}
+
+void
+geoha_sql_close(struct geoha_sql *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    if (c->m != NULL) {
+        mysql_close(c->m);
+    }
+    free(c);
+}
+
+enum geoha_sql_flavour
+geoha_sql_flavour(const struct geoha_sql *c)
+{
+    return c->flavour;
+}
+
+unsigned long
+geoha_sql_version(const struct geoha_sql *c)
+{
+    return c->version;
+}
+
+bool
+geoha_sql_has_super_read_only(const struct geoha_sql *c)
+{
+    return c->flavour == GEOHA_SQL_MYSQL && c->version >= 50708;
+}
+
+const char *
+geoha_sql_error(const struct geoha_sql *c)
+{
+    return c != NULL ? c->err : "";
+}
+
+unsigned
+geoha_sql_errno(const struct geoha_sql *c)
+{
+    return c != NULL ? c->err_no : 0;
+}
+
+static bool
+no_backslash(const struct geoha_sql *c)
+{
+    return (c->m->server_status & SERVER_STATUS_NO_BACKSLASH_ESCAPES) != 0;
+}
+
+/* Run stmt; on success the caller owns *res (may be NULL: no result). */
+static int
+run(struct geoha_sql *c, const char *stmt, MYSQL_RES **res)
+{
+    MYSQL_RES *r;
+
+    c->err_no = 0;
+    c->err[0] = '\0';
+    if (mysql_real_query(c->m, stmt, strlen(stmt)) != 0) {
+        return fail(c);
+    }
+    r = mysql_store_result(c->m);
+    if (r == NULL && mysql_field_count(c->m) != 0) {
+        return fail(c);
+    }
+    /* statements here never return several results; drain to be sure */
+    while (mysql_more_results(c->m) && mysql_next_result(c->m) == 0) {
+        MYSQL_RES *x = mysql_store_result(c->m);
+
+        mysql_free_result(x);
+    }
+    if (res != NULL) {
+        *res = r;
+    } else {
+        mysql_free_result(r);
+    }
+    return 0;
+}
+
+int
+geoha_sql_exec(struct geoha_sql *c, const char *stmt)
+{
+    if (c == NULL || stmt == NULL) {
+        return -EINVAL;
+    }
+    return run(c, stmt, NULL);
+}
+
+static int
+dup_value(const char *v, unsigned long len, char **out)
+{
+    char *s;
+
+    if (v == NULL) {
+        *out = NULL;
+        return 0;
+    }
+    if (len > VALUE_MAX) {
+        return GEOHA_E_TOOBIG;
+    }
+    s = malloc(len + 1);
+    if (s == NULL) {
+        return -ENOMEM;
+    }
+    memcpy(s, v, len);
+    s[len] = '\0';
+    *out = s;
+    return 0;
+}
+
+int
+geoha_sql_query_value(struct geoha_sql *c, const char *query, char **value)
+{
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    unsigned long *len;
+    int rc;
+
+    if (c == NULL || query == NULL || value == NULL) {
+        return -EINVAL;
+    }
+    rc = run(c, query, &res);
+    if (rc != 0) {
+        return rc;
+    }
+    if (res == NULL || mysql_num_fields(res) < 1) {
+        rc = GEOHA_E_PROTOCOL;
+        goto done;
+    }
+    row = mysql_fetch_row(res);
+    if (row == NULL) {
+        rc = -ENOENT;
+        goto done;
+    }
+    len = mysql_fetch_lengths(res);
+    rc = dup_value(row[0], len[0], value);
+done:
+    mysql_free_result(res);
+    return rc;
+}
+
+/* ---- server state ---- */
+
+void
+geoha_sql_status_clear(struct geoha_sql_status *st)
+{
+    if (st == NULL) {
+        return;
+    }
+    free(st->gtid_state);
+    free(st->gtid_pos);
+    free(st->gtid_slave_pos);
+    free(st->gtid_binlog_pos);
+    memset(st, 0, sizeof(*st));
+}
+
+static int
+parse_flag(const char *v, bool *out)
+{
+    if (v == NULL) {
+        return GEOHA_E_PROTOCOL;
+    }
+    if (strcmp(v, "1") == 0 || strcmp(v, "ON") == 0) {
+        *out = true;
+    } else if (strcmp(v, "0") == 0 || strcmp(v, "OFF") == 0) {
+        *out = false;
+    } else {
+        return GEOHA_E_PROTOCOL;
+    }
+    return 0;
+}
+
+/* MariaDB's position: binlog and slave positions merged per domain. */
+static int
+merge_pos(const char *a, const char *b, char **out)
+{
+    struct geoha_gtid_set *sa = NULL, *sb = NULL, *m = NULL;
+    int rc;
+
+    rc = geoha_gtid_set_parse(a, GEOHA_GTID_MARIADB, &sa);
+    if (rc == 0) {
+        rc = geoha_gtid_set_parse(b, GEOHA_GTID_MARIADB, &sb);
+    }
+    if (rc == 0) {
+        rc = geoha_gtid_pos_merge(sa, sb, &m);
+    }
+    if (rc == 0) {
+        rc = geoha_gtid_set_format(m, out);
+    }
+    geoha_gtid_set_free(sa);
+    geoha_gtid_set_free(sb);
+    geoha_gtid_set_free(m);
+    return rc;
+}
+
+int
+geoha_sql_status_get(struct geoha_sql *c, struct geoha_sql_status *out)
+{
+    struct geoha_sql_status st;
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    unsigned long *len;
+    long long id;
+    bool maria;
+    int rc;
+
+    if (c == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    memset(&st, 0, sizeof(st));
+    maria = c->flavour == GEOHA_SQL_MARIADB;
+    if (maria) {
+        rc = run(c,
+                 "SELECT @@global.read_only, @@global.server_id, "
+                 "@@global.gtid_binlog_state, @@global.gtid_binlog_pos, "
+                 "@@global.gtid_slave_pos",
+                 &res);
+    } else if (geoha_sql_has_super_read_only(c)) {
+        rc = run(c,
+                 "SELECT @@global.read_only, @@global.server_id, "
+                 "@@global.gtid_executed, @@global.super_read_only",
+                 &res);
+    } else {
+        rc = run(c,
+                 "SELECT @@global.read_only, @@global.server_id, "
+                 "@@global.gtid_executed, 0",
+                 &res);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    if (res == NULL || mysql_num_fields(res) != (maria ? 5u : 4u)
+        || (row = mysql_fetch_row(res)) == NULL) {
+        rc = GEOHA_E_PROTOCOL;
+        goto done;
+    }
+    len = mysql_fetch_lengths(res);
+    rc = parse_flag(row[0], &st.read_only);
+    if (rc == 0
+        && (row[1] == NULL
+            || geoha_parse_ll(row[1], 0, UINT32_MAX, &id) != 0)) {
+        rc = GEOHA_E_PROTOCOL;
+    }
+    if (rc != 0) {
+        goto done;
+    }
+    st.server_id = (unsigned long)id;
+    rc = dup_value(row[2] ? row[2] : "", row[2] ? len[2] : 0, &st.gtid_state);
+    if (rc != 0) {
+        goto done;
+    }
+    if (maria) {
+        rc = dup_value(row[3] ? row[3] : "", row[3] ? len[3] : 0,
+                       &st.gtid_binlog_pos);
+        if (rc == 0) {
+            rc = dup_value(row[4] ? row[4] : "", row[4] ? len[4] : 0,
+                           &st.gtid_slave_pos);
+        }
+        if (rc == 0) {
+            rc = merge_pos(st.gtid_binlog_pos, st.gtid_slave_pos, &st.gtid_pos);
+        }
+    } else {
+        rc = parse_flag(row[3], &st.super_read_only);
+        if (rc == 0) {
+            rc = dup_value(st.gtid_state, strlen(st.gtid_state), &st.gtid_pos);
+        }
+    }
+done:
+    mysql_free_result(res);
+    if (rc != 0) {
+        geoha_sql_status_clear(&st);
+        return rc;
+    }
+    *out = st;
+    return 0;
+}
+
+int
+geoha_sql_set_read_only(struct geoha_sql *c, bool on,
+                        const struct geoha_deadline *d)
+{
+    char stmt[128];
+    struct geoha_sql_status st;
+    bool super = geoha_sql_has_super_read_only(c);
+    int rc;
+
+    if (c == NULL || d == NULL) {
+        return -EINVAL;
+    }
+    /* never wait for a metadata lock longer than the operation allows */
+    rc = geoha_snprintf(stmt, sizeof(stmt), "SET SESSION lock_wait_timeout=%u",
+                        timeout_s(d));
+    if (rc == 0) {
+        rc = geoha_sql_exec(c, stmt);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    if (on) {
+        rc = geoha_sql_exec(c, "SET GLOBAL read_only=ON");
+        if (rc == 0 && super) {
+            rc = geoha_sql_exec(c, "SET GLOBAL super_read_only=ON");
+        }
+    } else {
+        if (super) {
+            rc = geoha_sql_exec(c, "SET GLOBAL super_read_only=OFF");
+        }
+        if (rc == 0) {
+            rc = geoha_sql_exec(c, "SET GLOBAL read_only=OFF");
+        }
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    rc = geoha_sql_status_get(c, &st);
+    if (rc != 0) {
+        return rc;
+    }
+    if (st.read_only != on || (super && st.super_read_only != on)) {
+        rc = GEOHA_E_STATE;
+    }
+    geoha_sql_status_clear(&st);
+    return rc;
+}
+
+/* ---- replication ---- */
+
+void
+geoha_sql_replica_clear(struct geoha_sql_replica *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    free(r->received);
+    memset(r, 0, sizeof(*r));
+}
+
+static bool
+col_is(const char *name, const char *a, const char *b)
+{
+    return strcmp(name, a) == 0 || (b != NULL && strcmp(name, b) == 0);
+}
+
+static enum geoha_sql_thread
+thread_state(const char *v)
+{
+    if (v == NULL) {
+        return GEOHA_SQL_THREAD_NO;
+    }
+    if (strcmp(v, "Yes") == 0) {
+        return GEOHA_SQL_THREAD_YES;
+    }
+    if (strcmp(v, "Connecting") == 0 || strcmp(v, "Preparing") == 0) {
+        return GEOHA_SQL_THREAD_CONNECTING;
+    }
+    return GEOHA_SQL_THREAD_NO;
+}
+
+static int
+parse_uint(const char *v, long long max, long long *out)
+{
+    if (v == NULL || *v == '\0') {
+        *out = 0;
+        return 0;
+    }
+    return geoha_parse_ll(v, 0, max, out) == 0 ? 0 : GEOHA_E_PROTOCOL;
+}
+
+int
+geoha_sql_replica_from_row(const char *const names[],
+                           const char *const values[], size_t n,
+                           struct geoha_sql_replica *out)
+{
+    struct geoha_sql_replica r;
+    bool saw_io = false, saw_sql = false;
+    long long v;
+    int rc = 0;
+
+    if (names == NULL || values == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    memset(&r, 0, sizeof(r));
+    r.configured = true;
+    r.lag_s = -1;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const char *k = names[i], *val = values[i];
+
+        if (k == NULL) {
+            continue;
+        }
+        if (col_is(k, "Master_Host", "Source_Host")) {
+            rc = (val == NULL
+                  || geoha_strlcpy(r.source_host, val, sizeof(r.source_host))
+                         == 0)
+                     ? 0
+                     : GEOHA_E_PROTOCOL;
+        } else if (col_is(k, "Master_Port", "Source_Port")) {
+            rc = parse_uint(val, 65535, &v);
+            r.source_port = (int)v;
+        } else if (col_is(k, "Slave_IO_Running", "Replica_IO_Running")) {
+            r.io = thread_state(val);
+            saw_io = true;
+        } else if (col_is(k, "Slave_SQL_Running", "Replica_SQL_Running")) {
+            r.sql = thread_state(val);
+            saw_sql = true;
+        } else if (col_is(k, "Seconds_Behind_Master",
+                          "Seconds_Behind_Source")) {
+            if (val == NULL) {
+                r.lag_s = -1;
+            } else {
+                rc = parse_uint(val, INT32_MAX, &r.lag_s);
+            }
+        } else if (col_is(k, "Last_IO_Errno", NULL)) {
+            rc = parse_uint(val, UINT32_MAX, &v);
+            r.io_errno = (unsigned)v;
+        } else if (col_is(k, "Last_SQL_Errno", NULL)) {
+            rc = parse_uint(val, UINT32_MAX, &v);
+            r.sql_errno = (unsigned)v;
+        } else if (col_is(k, "Last_IO_Error", NULL) && val != NULL) {
+            geoha_strlcpy(r.io_error, val, sizeof(r.io_error));
+            if (r.io_error[0] == '\0' && val[0] != '\0') {
+                /* too long: keep the start of it */
+                memcpy(r.io_error, val, sizeof(r.io_error) - 1);
+                r.io_error[sizeof(r.io_error) - 1] = '\0';
+            }
+        } else if (col_is(k, "Last_SQL_Error", NULL) && val != NULL) {
+            geoha_strlcpy(r.sql_error, val, sizeof(r.sql_error));
+            if (r.sql_error[0] == '\0' && val[0] != '\0') {
+                memcpy(r.sql_error, val, sizeof(r.sql_error) - 1);
+                r.sql_error[sizeof(r.sql_error) - 1] = '\0';
+            }
+        } else if (col_is(k, "Using_Gtid", NULL)) {
+            r.gtid_mode = val != NULL && strcmp(val, "No") != 0;
+        } else if (col_is(k, "Auto_Position", NULL)) {
+            r.gtid_mode = val != NULL && strcmp(val, "1") == 0;
+        } else if (col_is(k, "Gtid_IO_Pos", "Retrieved_Gtid_Set")) {
+            free(r.received);
+            r.received = NULL;
+            rc = dup_value(val ? val : "", val ? strlen(val) : 0, &r.received);
+        }
+    }
+    if (rc == 0 && (!saw_io || !saw_sql)) {
+        rc = GEOHA_E_PROTOCOL; /* not a replica status row */
+    }
+    if (rc != 0) {
+        geoha_sql_replica_clear(&r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int
+geoha_sql_replica_status(struct geoha_sql *c, struct geoha_sql_replica *out)
+{
+    const char *stmt = "SHOW SLAVE STATUS";
+    MYSQL_RES *res = NULL;
+    MYSQL_FIELD *fields;
+    MYSQL_ROW row, pick = NULL;
+    const char **names = NULL;
+    int channel = -1;
+    unsigned nf;
+    int rc;
+
+    if (c == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    if ((c->flavour == GEOHA_SQL_MARIADB && c->version >= 100501)
+        || (c->flavour == GEOHA_SQL_MYSQL && c->version >= 80022)) {
+        stmt = "SHOW REPLICA STATUS";
+    }
+    rc = run(c, stmt, &res);
+    if (rc != 0) {
+        return rc;
+    }
+    if (res == NULL) {
+        return GEOHA_E_PROTOCOL;
+    }
+    nf = mysql_num_fields(res);
+    fields = mysql_fetch_fields(res);
+    names = calloc(nf + 1, sizeof(*names));
+    if (names == NULL) {
+        rc = -ENOMEM;
+        goto done;
+    }
+    for (unsigned i = 0; i < nf; i++) {
+        names[i] = fields[i].name;
+        if (strcmp(fields[i].name, "Channel_Name") == 0) {
+            channel = (int)i;
+        }
+    }
+    /* the default channel: MySQL lists every channel, "" is the default */
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        if (channel < 0 || row[channel] == NULL || row[channel][0] == '\0') {
+            pick = row;
+            break;
+        }
+    }
+    if (pick == NULL) {
+        geoha_sql_replica_clear(out);
+        out->lag_s = -1;
+        rc = 0;
+        goto done;
+    }
+    rc = geoha_sql_replica_from_row(names, (const char *const *)pick, nf, out);
+done:
+    free(names);
+    mysql_free_result(res);
+    return rc;
+}
+
+static bool
+new_syntax(const struct geoha_sql *c)
+{
+    return c->flavour == GEOHA_SQL_MYSQL && c->version >= 80023;
+}
+
+int
+geoha_sql_change_source(struct geoha_sql *c, const struct geoha_sql_source *src)
+{
+    struct geoha_buf b;
+    bool nb;
+    bool mysql_new;
+    const char *pfx;
+    int rc;
+
+    if (c == NULL || src == NULL || src->host == NULL || src->account == NULL
+        || src->port <= 0 || src->port > 65535 || src->connect_retry_s < 0) {
+        return -EINVAL;
+    }
+    nb = no_backslash(c);
+    mysql_new = new_syntax(c);
+    pfx = mysql_new ? "SOURCE" : "MASTER";
+    geoha_buf_init(&b, 16384);
+    geoha_buf_printf(&b, "%s TO %s_HOST=",
+                     mysql_new ? "CHANGE REPLICATION SOURCE" : "CHANGE MASTER",
+                     pfx);
+    rc = geoha_sql_quote(&b, src->host, nb);
+    geoha_buf_printf(&b, ", %s_PORT=%d, %s_USER=", pfx, src->port, pfx);
+    if (rc == 0) {
+        rc = geoha_sql_quote(&b, src->account->user, nb);
+    }
+    geoha_buf_printf(&b, ", %s_PASSWORD=", pfx);
+    if (rc == 0) {
+        rc = geoha_sql_quote(&b, src->account->password, nb);
+    }
+    if (src->connect_retry_s > 0) {
+        geoha_buf_printf(&b, ", %s_CONNECT_RETRY=%d", pfx,
+                         src->connect_retry_s);
+    }
+    if (src->account->ssl_ca[0] != '\0') {
+        geoha_buf_printf(&b, ", %s_SSL=1, %s_SSL_CA=", pfx, pfx);
+        if (rc == 0) {
+            rc = geoha_sql_quote(&b, src->account->ssl_ca, nb);
+        }
+    }
+    if (c->flavour == GEOHA_SQL_MARIADB) {
+        geoha_buf_puts(&b, ", MASTER_USE_GTID=slave_pos");
+    } else {
+        geoha_buf_printf(&b, ", %s_AUTO_POSITION=1", pfx);
+        if (c->version >= 80000) {
+            /* caching_sha2_password without TLS needs the server's key */
+            geoha_buf_printf(&b, ", GET_%s_PUBLIC_KEY=1", pfx);
+        }
+    }
+    if (rc == 0) {
+        rc = b.error;
+    }
+    if (rc == 0) {
+        rc = geoha_sql_exec(c, b.data);
+    }
+    if (b.data != NULL) {
+        explicit_bzero(b.data, b.cap);
+    }
+    geoha_buf_clear(&b);
+    return rc;
+}
+
+static const char *
+replica_word(const struct geoha_sql *c)
+{
+    if ((c->flavour == GEOHA_SQL_MARIADB && c->version >= 100501)
+        || (c->flavour == GEOHA_SQL_MYSQL && c->version >= 80022)) {
+        return "REPLICA";
+    }
+    return "SLAVE";
+}
+
+static int
+exec2(struct geoha_sql *c, const char *verb, const char *tail)
+{
+    char stmt[64];
+    int rc;
+
+    if (c == NULL) {
+        return -EINVAL;
+    }
+    rc = geoha_snprintf(stmt, sizeof(stmt), "%s %s%s", verb, replica_word(c),
+                        tail);
+    return rc != 0 ? rc : geoha_sql_exec(c, stmt);
+}
+
+int
+geoha_sql_replica_start(struct geoha_sql *c)
+{
+    return exec2(c, "START", "");
+}
+
+int
+geoha_sql_replica_stop(struct geoha_sql *c)
+{
+    return exec2(c, "STOP", "");
+}
+
+int
+geoha_sql_replica_reset(struct geoha_sql *c)
+{
+    return exec2(c, "RESET", " ALL");
+}
+
+/* Parse pos and give back its canonical text: a validated GTID set. */
+static int
+canonical(const char *pos, enum geoha_gtid_flavour f, char **out)
+{
+    struct geoha_gtid_set *s = NULL;
+    int rc = geoha_gtid_set_parse(pos, f, &s);
+
+    if (rc == 0) {
+        rc = geoha_gtid_set_format(s, out);
+    }
+    geoha_gtid_set_free(s);
+    return rc;
+}
+
+int
+geoha_sql_set_slave_pos(struct geoha_sql *c, const char *pos)
+{
+    struct geoha_buf b;
+    char *canon = NULL;
+    int rc;
+
+    if (c == NULL || pos == NULL || c->flavour != GEOHA_SQL_MARIADB) {
+        return -EINVAL;
+    }
+    rc = canonical(pos, GEOHA_GTID_MARIADB, &canon);
+    if (rc != 0) {
+        return rc;
+    }
+    geoha_buf_init(&b, 0);
+    geoha_buf_puts(&b, "SET GLOBAL gtid_slave_pos=");
+    rc = geoha_sql_quote(&b, canon, no_backslash(c));
+    if (rc == 0) {
+        rc = b.error;
+    }
+    if (rc == 0) {
+        rc = geoha_sql_exec(c, b.data);
+    }
+    geoha_buf_clear(&b);
+    free(canon);
+    return rc;
+}
+
+int
+geoha_sql_wait_gtid(struct geoha_sql *c, const char *pos, int64_t timeout_ms)
+{
+    struct geoha_buf b;
+    char *canon = NULL, *v = NULL;
+    bool maria;
+    int rc;
+
+    if (c == NULL || pos == NULL || timeout_ms < 0) {
+        return -EINVAL;
+    }
+    maria = c->flavour == GEOHA_SQL_MARIADB;
+    rc = canonical(pos, maria ? GEOHA_GTID_MARIADB : GEOHA_GTID_MYSQL, &canon);
+    if (rc != 0) {
+        return rc;
+    }
+    geoha_buf_init(&b, 0);
+    geoha_buf_puts(&b, maria ? "SELECT MASTER_GTID_WAIT("
+                             : "SELECT WAIT_FOR_EXECUTED_GTID_SET(");
+    rc = geoha_sql_quote(&b, canon, no_backslash(c));
+    geoha_buf_printf(&b, ", %lld.%03lld)", (long long)(timeout_ms / 1000),
+                     (long long)(timeout_ms % 1000));
+    if (rc == 0) {
+        rc = b.error;
+    }
+    if (rc == 0) {
+        rc = geoha_sql_query_value(c, b.data, &v);
+    }
+    if (rc == 0) {
+        /* MariaDB: 0 reached, -1 timeout; MySQL: 0 reached, 1 timeout */
+        if (v != NULL && strcmp(v, "0") == 0) {
+            rc = 0;
+        } else if (v != NULL && (strcmp(v, "-1") == 0 || strcmp(v, "1") == 0)) {
+            rc = GEOHA_E_DEADLINE;
+        } else {
+            rc = GEOHA_E_PROTOCOL;
+        }
+    }
+    free(v);
+    free(canon);
+    geoha_buf_clear(&b);
+    return rc;
+}
+
+int
+geoha_sql_wait_writes_done(struct geoha_sql *c, const struct geoha_deadline *d,
+                           unsigned *open)
+{
+    long long n = 0;
+    int rc;
+
+    if (c == NULL || d == NULL) {
+        return -EINVAL;
+    }
+    for (;;) {
+        char *v = NULL;
+
+        rc = geoha_sql_query_value(
+            c,
+            "SELECT COUNT(*) FROM information_schema.innodb_trx "
+            "WHERE trx_mysql_thread_id <> CONNECTION_ID() "
+            "AND trx_rows_modified > 0",
+            &v);
+        if (rc == 0
+            && (v == NULL || geoha_parse_ll(v, 0, INT32_MAX, &n) != 0)) {
+            rc = GEOHA_E_PROTOCOL;
+        }
+        free(v);
+        if (rc != 0) {
+            return rc;
+        }
+        if (n == 0) {
+            break;
+        }
+        if (geoha_sleep_ms(d, WRITES_POLL_MS) != 0) {
+            rc = GEOHA_E_DEADLINE;
+            break;
+        }
+    }
+    if (open != NULL) {
+        *open = (unsigned)n;
+    }
+    return rc;
+}
+
+int
+geoha_sql_verify_write(struct geoha_sql *c, const char *node)
+{
+    struct geoha_sql_status st;
+    struct geoha_buf b;
+    int rc;
+
+    if (c == NULL || node == NULL) {
+        return -EINVAL;
+    }
+    rc = geoha_sql_status_get(c, &st);
+    if (rc != 0) {
+        return rc;
+    }
+    if (st.read_only || st.super_read_only) {
+        geoha_sql_status_clear(&st);
+        return GEOHA_E_STATE;
+    }
+    geoha_sql_status_clear(&st);
+    rc = geoha_sql_exec(c, "CREATE DATABASE IF NOT EXISTS geoha");
+    if (rc == 0) {
+        rc = geoha_sql_exec(c, "CREATE TABLE IF NOT EXISTS geoha.writer_check "
+                               "(id TINYINT PRIMARY KEY, node VARCHAR(64) "
+                               "NOT NULL, at DATETIME(6) NOT NULL) "
+                               "ENGINE=InnoDB");
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    geoha_buf_init(&b, 0);
+    geoha_buf_puts(&b, "REPLACE INTO geoha.writer_check VALUES (1, ");
+    rc = geoha_sql_quote(&b, node, no_backslash(c));
+    geoha_buf_puts(&b, ", NOW(6))");
+    if (rc == 0) {
+        rc = b.error;
+    }
+    if (rc == 0) {
+        rc = geoha_sql_exec(c, b.data);
+    }
+    geoha_buf_clear(&b);
+    return rc;
+}

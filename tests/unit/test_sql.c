@@ -1,0 +1,275 @@
+/* Unit tests of lib/sql.c: the parts that need no server. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "geoha/sql.h"
+#include "geoha/util.h"
+
+static void
+geoha_sql_optfile_parse__client(void **state)
+{
+    struct geoha_sql_account a;
+
+    (void)state;
+    assert_int_equal(geoha_sql_optfile_parse("# comment\n"
+                                             "[mysqld]\nuser=mysql\n"
+                                             "[client]\n"
+                                             "user = repl\n"
+                                             "password=s3cret # a comment\n"
+                                             "ssl-ca=/etc/ssl/ca.pem\n"
+                                             "ssl\n",
+                                             NULL, &a),
+                     0);
+    assert_string_equal(a.user, "repl");
+    assert_string_equal(a.password, "s3cret");
+    assert_true(a.has_password);
+    assert_string_equal(a.ssl_ca, "/etc/ssl/ca.pem");
+    geoha_sql_account_clear(&a);
+    assert_string_equal(a.password, "");
+}
+
+static void
+geoha_sql_optfile_parse__quotes_and_groups(void **state)
+{
+    struct geoha_sql_account a;
+
+    (void)state;
+    assert_int_equal(geoha_sql_optfile_parse("[client]\nuser=a\n"
+                                             "password='x#y'\n"
+                                             "[geoha]\nuser=\"b c\"\n"
+                                             "ssl_ca=\"/a\\\\b\"\n"
+                                             "[other]\nuser=zzz\n",
+                                             "geoha", &a),
+                     0);
+    assert_string_equal(a.user, "b c");
+    assert_string_equal(a.password, "x#y");
+    assert_string_equal(a.ssl_ca, "/a\\b");
+    /* without the group, only [client] */
+    assert_int_equal(geoha_sql_optfile_parse("[client]\nuser=a\n[geoha]\n"
+                                             "user=b\n",
+                                             NULL, &a),
+                     0);
+    assert_string_equal(a.user, "a");
+    assert_false(a.has_password);
+    geoha_sql_account_clear(&a);
+}
+
+static void
+geoha_sql_optfile_parse__rejects(void **state)
+{
+    struct geoha_sql_account a;
+    char big[GEOHA_SQL_PASSWORD_MAX + 64];
+
+    (void)state;
+    memset(&a, 0x5a, sizeof(a));
+    a.user[0] = 'Q';
+    assert_int_equal(geoha_sql_optfile_parse("[client\nuser=a\n", NULL, &a),
+                     GEOHA_E_PARSE);
+    assert_int_equal(
+        geoha_sql_optfile_parse("[client]\npassword=\"abc\n", NULL, &a),
+        GEOHA_E_PARSE);
+    assert_int_equal(geoha_sql_optfile_parse("[client]\nuser='a'b\n", NULL, &a),
+                     GEOHA_E_PARSE);
+    assert_int_equal(
+        geoha_sql_optfile_parse("[client]\npassword=x\n", NULL, &a),
+        GEOHA_E_CONFIG);
+    assert_int_equal(geoha_sql_optfile_parse("", NULL, &a), GEOHA_E_CONFIG);
+    memset(big, 'p', sizeof(big));
+    memcpy(big, "[client]\nuser=u\npassword=", 25);
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(geoha_sql_optfile_parse(big, NULL, &a), GEOHA_E_TOOBIG);
+    assert_int_equal(geoha_sql_optfile_parse(NULL, NULL, &a), -EINVAL);
+    /* nothing written on failure */
+    assert_int_equal(a.user[0], 'Q');
+}
+
+static void
+geoha_sql_optfile_read__file(void **state)
+{
+    char path[] = "/tmp/geoha-test-sql-XXXXXX";
+    struct geoha_sql_account a;
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "[client]\nuser=r\npassword=p\n", 27), 27);
+    close(fd);
+    assert_int_equal(geoha_sql_optfile_read(path, NULL, &a), 0);
+    assert_string_equal(a.user, "r");
+    assert_string_equal(a.password, "p");
+    geoha_sql_account_clear(&a);
+    unlink(path);
+    assert_int_equal(geoha_sql_optfile_read(path, NULL, &a), -ENOENT);
+}
+
+static char *
+quoted(const char *s, bool nb)
+{
+    struct geoha_buf b;
+
+    geoha_buf_init(&b, 0);
+    assert_int_equal(geoha_sql_quote(&b, s, nb), 0);
+    return geoha_buf_steal(&b);
+}
+
+static void
+geoha_sql_quote__escapes(void **state)
+{
+    char *q;
+    struct geoha_buf b;
+
+    (void)state;
+    q = quoted("plain", false);
+    assert_string_equal(q, "'plain'");
+    free(q);
+    q = quoted("it's \\ \"x\"", false);
+    assert_string_equal(q, "'it\\'s \\\\ \\\"x\\\"'");
+    free(q);
+    q = quoted("it's \\", true);
+    assert_string_equal(q, "'it''s \\'");
+    free(q);
+    q = quoted("", false);
+    assert_string_equal(q, "''");
+    free(q);
+    geoha_buf_init(&b, 0);
+    assert_int_equal(geoha_sql_quote(&b, "a\nb", false), -EINVAL);
+    assert_int_equal(geoha_sql_quote(&b, "a\x1a", false), -EINVAL);
+    assert_int_equal(geoha_sql_quote(&b, "\x7f", false), -EINVAL);
+    assert_int_equal(geoha_sql_quote(&b, NULL, false), -EINVAL);
+    assert_null(b.data);
+    /* a full buffer */
+    geoha_buf_clear(&b);
+    geoha_buf_init(&b, 4);
+    assert_int_not_equal(geoha_sql_quote(&b, "abcdef", false), 0);
+    geoha_buf_clear(&b);
+}
+
+static void
+geoha_sql_replica_from_row__mariadb(void **state)
+{
+    const char *names[] = { "Slave_IO_State",    "Master_Host",
+                            "Master_Port",       "Slave_IO_Running",
+                            "Slave_SQL_Running", "Last_SQL_Errno",
+                            "Last_SQL_Error",    "Seconds_Behind_Master",
+                            "Last_IO_Errno",     "Last_IO_Error",
+                            "Using_Gtid",        "Gtid_IO_Pos" };
+    const char *values[] = {
+        "Waiting",         "127.0.0.1", "3306", "Yes", "No",        "1062",
+        "Duplicate entry", NULL,        "0",    "",    "Slave_Pos", "0-1-100"
+    };
+    struct geoha_sql_replica r;
+
+    (void)state;
+    assert_int_equal(geoha_sql_replica_from_row(names, values, 12, &r), 0);
+    assert_true(r.configured);
+    assert_string_equal(r.source_host, "127.0.0.1");
+    assert_int_equal(r.source_port, 3306);
+    assert_int_equal(r.io, GEOHA_SQL_THREAD_YES);
+    assert_int_equal(r.sql, GEOHA_SQL_THREAD_NO);
+    assert_int_equal(r.sql_errno, 1062);
+    assert_string_equal(r.sql_error, "Duplicate entry");
+    assert_int_equal(r.lag_s, -1);
+    assert_true(r.gtid_mode);
+    assert_string_equal(r.received, "0-1-100");
+    geoha_sql_replica_clear(&r);
+}
+
+static void
+geoha_sql_replica_from_row__mysql(void **state)
+{
+    const char *names[] = { "Source_Host",           "Source_Port",
+                            "Replica_IO_Running",    "Replica_SQL_Running",
+                            "Seconds_Behind_Source", "Retrieved_Gtid_Set",
+                            "Auto_Position",         "Channel_Name" };
+    const char *values[] = {
+        "10.0.0.1", "3306", "Connecting",
+        "Yes",      "12",   "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5",
+        "1",        ""
+    };
+    struct geoha_sql_replica r;
+
+    (void)state;
+    assert_int_equal(geoha_sql_replica_from_row(names, values, 8, &r), 0);
+    assert_int_equal(r.io, GEOHA_SQL_THREAD_CONNECTING);
+    assert_int_equal(r.sql, GEOHA_SQL_THREAD_YES);
+    assert_int_equal(r.lag_s, 12);
+    assert_true(r.gtid_mode);
+    assert_string_equal(r.received, "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5");
+    geoha_sql_replica_clear(&r);
+}
+
+static void
+geoha_sql_replica_from_row__rejects(void **state)
+{
+    const char *names[] = { "Slave_IO_Running", "Slave_SQL_Running",
+                            "Seconds_Behind_Master" };
+    const char *bad_lag[] = { "Yes", "Yes", "-5" };
+    const char *names2[] = { "Master_Port", "Slave_IO_Running",
+                             "Slave_SQL_Running" };
+    const char *bad_port[] = { "70000", "Yes", "Yes" };
+    const char *names3[] = { "Foo", "Bar" };
+    const char *vals3[] = { "1", "2" };
+    struct geoha_sql_replica r;
+
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    assert_int_equal(geoha_sql_replica_from_row(names, bad_lag, 3, &r),
+                     GEOHA_E_PROTOCOL);
+    assert_int_equal(geoha_sql_replica_from_row(names2, bad_port, 3, &r),
+                     GEOHA_E_PROTOCOL);
+    assert_int_equal(geoha_sql_replica_from_row(names3, vals3, 2, &r),
+                     GEOHA_E_PROTOCOL);
+    assert_int_equal(geoha_sql_replica_from_row(NULL, vals3, 2, &r), -EINVAL);
+    assert_false(r.configured);
+}
+
+static void
+geoha_sql_connect__refused(void **state)
+{
+    struct geoha_sql_target t = { .socket = "/nonexistent/geoha.sock" };
+    struct geoha_deadline d;
+    struct geoha_sql *c = NULL;
+    char why[256];
+
+    (void)state;
+    geoha_deadline_init(&d, 2000);
+    assert_int_equal(geoha_sql_connect(&t, &d, why, sizeof(why), &c),
+                     GEOHA_E_NOT_RUNNING);
+    assert_null(c);
+    assert_true(strlen(why) > 0);
+    t.socket = NULL;
+    assert_int_equal(geoha_sql_connect(&t, &d, why, sizeof(why), &c), -EINVAL);
+    geoha_deadline_init(&d, 0);
+    t.host = "127.0.0.1";
+    t.port = 1;
+    assert_int_equal(geoha_sql_connect(&t, &d, why, sizeof(why), &c),
+                     GEOHA_E_DEADLINE);
+    geoha_sql_close(NULL);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(geoha_sql_optfile_parse__client),
+        cmocka_unit_test(geoha_sql_optfile_parse__quotes_and_groups),
+        cmocka_unit_test(geoha_sql_optfile_parse__rejects),
+        cmocka_unit_test(geoha_sql_optfile_read__file),
+        cmocka_unit_test(geoha_sql_quote__escapes),
+        cmocka_unit_test(geoha_sql_replica_from_row__mariadb),
+        cmocka_unit_test(geoha_sql_replica_from_row__mysql),
+        cmocka_unit_test(geoha_sql_replica_from_row__rejects),
+        cmocka_unit_test(geoha_sql_connect__refused),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
