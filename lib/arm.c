@@ -1,0 +1,1558 @@
+/*
+ * geoha ARM client: the client object, HTTP exchanges with retries inside
+ * the deadline, ARM requests, long-running operations and paged lists.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "geoha/file.h"
+
+#include "arm_int.h"
+
+#define PUBLIC_RESOURCE "https://management.azure.com/"
+#ifndef GEOHA_VERSION
+#define GEOHA_VERSION "unknown" /* the Makefile defines it */
+#endif
+
+static bool curl_ready;
+
+/* ---- diagnostics ---- */
+
+void
+geoha__arm_debug(struct geoha_arm_client *c, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+
+    if (c == NULL || c->debug_fn == NULL) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    c->debug_fn(c->debug_arg, line);
+}
+
+int
+geoha__arm_fail(struct geoha_arm_client *c, int rc, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
+    va_end(ap);
+    if (c->token.access_token != NULL) {
+        geoha__arm_redact(c->last_error, c->token.access_token);
+    }
+    geoha__arm_debug(c, "error: %s", c->last_error);
+    return rc;
+}
+
+static void
+last_reset(struct geoha_arm_client *c)
+{
+    c->last_status = 0;
+    c->last_code[0] = '\0';
+    c->last_request_id[0] = '\0';
+    c->last_error[0] = '\0';
+}
+
+const char *
+geoha_arm_last_error(const struct geoha_arm_client *c)
+{
+    return c != NULL ? c->last_error : "";
+}
+
+int
+geoha_arm_last_status(const struct geoha_arm_client *c)
+{
+    return c != NULL ? c->last_status : 0;
+}
+
+const char *
+geoha_arm_last_code(const struct geoha_arm_client *c)
+{
+    return c != NULL ? c->last_code : "";
+}
+
+const char *
+geoha_arm_last_request_id(const struct geoha_arm_client *c)
+{
+    return c != NULL ? c->last_request_id : "";
+}
+
+unsigned
+geoha_arm_token_fetches(const struct geoha_arm_client *c)
+{
+    return c != NULL ? c->token_fetches : 0;
+}
+
+/* ---- the client ---- */
+
+static int
+dup_opt(const char *s, char **out)
+{
+    *out = NULL;
+    if (s == NULL || s[0] == '\0') {
+        return 0;
+    }
+    *out = strdup(s);
+    return *out == NULL ? -ENOMEM : 0;
+}
+
+/* A copy of an endpoint URL without trailing slashes. */
+static int
+dup_endpoint(const char *s, const char *def, char **out)
+{
+    size_t n;
+    int rc = dup_opt(s != NULL && s[0] != '\0' ? s : def, out);
+
+    if (rc != 0) {
+        return rc;
+    }
+    n = strlen(*out);
+    while (n > 0 && (*out)[n - 1] == '/') {
+        (*out)[--n] = '\0';
+    }
+    return 0;
+}
+
+/*
+ * The token audience: the ARM endpoint itself for real clouds (public and
+ * sovereign), the public cloud's for a loopback endpoint (a test double or
+ * a local forwarder stands in for management.azure.com).
+ */
+static int
+default_resource(struct geoha_arm_client *c)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+    bool loop = false;
+    struct geoha_buf b;
+
+    if (u == NULL) {
+        return -ENOMEM;
+    }
+    if (curl_url_set(u, CURLUPART_URL, c->arm_endpoint, 0) == CURLUE_OK
+        && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        loop = geoha__arm_host_loopback(host);
+    }
+    curl_free(host);
+    curl_url_cleanup(u);
+    if (loop) {
+        return dup_opt(PUBLIC_RESOURCE, &c->resource);
+    }
+    geoha_buf_init(&b, GEOHA__ARM_URL_MAX);
+    geoha_buf_printf(&b, "%s/", c->arm_endpoint);
+    if (b.error != 0) {
+        geoha_buf_clear(&b);
+        return -ENOMEM;
+    }
+    c->resource = geoha_buf_steal(&b);
+    return 0;
+}
+
+static int
+setup_cache(struct geoha_arm_client *c, const char *cfg_dir)
+{
+    const char *dir = cfg_dir;
+    struct geoha_buf key, path;
+    int rc = 0;
+
+    if (c->auth == GEOHA_ARM_AUTH_TOKEN_FILE) {
+        return 0; /* the file is the cache */
+    }
+    if (dir == NULL) {
+        dir = getenv(GEOHA_ARM_ENV_CACHE_DIR);
+        if (dir == NULL || dir[0] == '\0') {
+            dir = GEOHA_ARM_DEFAULT_CACHE_DIR;
+        }
+    }
+    if (dir[0] == '\0') {
+        return 0; /* disabled */
+    }
+    geoha_buf_init(&key, 4096);
+    geoha_buf_init(&path, 4096);
+    if (c->auth == GEOHA_ARM_AUTH_MSI) {
+        geoha_buf_printf(&key, "msi|%s|%s", c->imds_endpoint,
+                         c->client_id != NULL ? c->client_id : "system");
+    } else {
+        geoha_buf_printf(&key, "sp|%s|%s|%s", c->login_endpoint, c->tenant,
+                         c->client_id);
+    }
+    geoha_buf_printf(&key, "|%s", c->resource);
+    if (key.error != 0) {
+        rc = key.error;
+        goto done;
+    }
+    geoha_buf_printf(&path, "%s/token-%016llx.json", dir,
+                     (unsigned long long)geoha__arm_hash(key.data));
+    if (path.error != 0) {
+        rc = path.error;
+        goto done;
+    }
+    c->cache_key = geoha_buf_steal(&key);
+    /* A directory we cannot create only costs a token fetch per run. */
+    if (geoha_dir_ensure(dir, 0700) == 0) {
+        c->cache_path = geoha_buf_steal(&path);
+    }
+done:
+    geoha_buf_clear(&key);
+    geoha_buf_clear(&path);
+    return rc;
+}
+
+int
+geoha_arm_client_new(const struct geoha_arm_config *cfg, char *err,
+                     size_t errlen, struct geoha_arm_client **out)
+{
+    struct geoha_arm_client *c = NULL;
+    const char *env;
+    long long n;
+    int rc;
+
+    if (cfg == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    rc = geoha_arm_config_check(cfg, false, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return -ENOMEM;
+    }
+    c->auth = cfg->auth;
+    if ((rc = dup_opt(cfg->tenant, &c->tenant)) != 0
+        || (rc = dup_opt(cfg->client_id, &c->client_id)) != 0
+        || (rc = dup_opt(cfg->secret_file, &c->secret_file)) != 0
+        || (rc = dup_opt(cfg->token_file, &c->token_file)) != 0
+        || (rc = dup_opt(cfg->ca_file, &c->ca_file)) != 0
+        || (rc = dup_endpoint(cfg->arm_endpoint, GEOHA_ARM_DEFAULT_ARM_ENDPOINT,
+                              &c->arm_endpoint))
+               != 0
+        || (rc = dup_endpoint(cfg->login_endpoint,
+                              GEOHA_ARM_DEFAULT_LOGIN_ENDPOINT,
+                              &c->login_endpoint))
+               != 0
+        || (rc = dup_endpoint(cfg->imds_endpoint,
+                              GEOHA_ARM_DEFAULT_IMDS_ENDPOINT,
+                              &c->imds_endpoint))
+               != 0
+        || (rc = dup_opt(cfg->user_agent != NULL ? cfg->user_agent
+                                                 : "geoha/" GEOHA_VERSION,
+                         &c->user_agent))
+               != 0) {
+        goto done;
+    }
+    if (cfg->resource != NULL && cfg->resource[0] != '\0') {
+        rc = dup_opt(cfg->resource, &c->resource);
+    } else {
+        rc = default_resource(c);
+    }
+    if (rc != 0) {
+        goto done;
+    }
+    rc = geoha__arm_origin(c->arm_endpoint, c->arm_origin,
+                           sizeof(c->arm_origin));
+    if (rc != 0) {
+        if (err != NULL) {
+            geoha_snprintf(err, errlen, "%s '%s' is not a usable URL",
+                           GEOHA_ARM_P_ARM_ENDPOINT, c->arm_endpoint);
+        }
+        goto done;
+    }
+    c->poll_ms = cfg->poll_ms;
+    env = getenv(GEOHA_ARM_ENV_POLL_MS);
+    if (c->poll_ms <= 0 && env != NULL
+        && geoha_parse_ll(env, 1, 600000, &n) == 0) {
+        c->poll_ms = n;
+    }
+    if (c->poll_ms <= 0) {
+        c->poll_ms = GEOHA_ARM_DEFAULT_POLL_MS;
+    }
+    c->request_timeout_ms = cfg->request_timeout_ms > 0
+                                ? cfg->request_timeout_ms
+                                : GEOHA_ARM_DEFAULT_REQUEST_TIMEOUT_MS;
+    c->max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts
+                                            : GEOHA_ARM_DEFAULT_MAX_ATTEMPTS;
+    c->debug_fn = cfg->debug_fn;
+    c->debug_arg = cfg->debug_arg;
+    c->seed = (uint64_t)geoha_now_ms() ^ ((uint64_t)getpid() << 20)
+              ^ (uint64_t)(uintptr_t)c;
+    rc = setup_cache(c, cfg->cache_dir);
+    if (rc != 0) {
+        goto done;
+    }
+    *out = c;
+    c = NULL;
+done:
+    if (rc == -ENOMEM && err != NULL) {
+        geoha_snprintf(err, errlen, "out of memory");
+    }
+    geoha_arm_client_free(c);
+    return rc;
+}
+
+void
+geoha_arm_client_free(struct geoha_arm_client *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    if (c->curl != NULL) {
+        curl_easy_cleanup(c->curl);
+    }
+    geoha__arm_token_clear(&c->token);
+    free(c->tenant);
+    free(c->client_id);
+    free(c->secret_file);
+    free(c->token_file);
+    free(c->arm_endpoint);
+    free(c->login_endpoint);
+    free(c->imds_endpoint);
+    free(c->ca_file);
+    free(c->resource);
+    free(c->cache_dir);
+    free(c->user_agent);
+    free(c->cache_key);
+    free(c->cache_path);
+    free(c);
+}
+
+/* ---- one HTTP exchange ---- */
+
+void
+geoha__arm_resp_init(struct geoha__arm_resp *r)
+{
+    memset(r, 0, sizeof(*r));
+    geoha_buf_init(&r->body, GEOHA_ARM_MAX_RESPONSE);
+    r->retry_after_s = -1;
+}
+
+void
+geoha__arm_resp_clear(struct geoha__arm_resp *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    geoha_buf_clear(&r->body);
+    free(r->location);
+    free(r->async_url);
+    r->location = r->async_url = NULL;
+}
+
+static void
+resp_reset(struct geoha__arm_resp *r)
+{
+    geoha__arm_resp_clear(r);
+    geoha__arm_resp_init(r);
+}
+
+static size_t
+on_body(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    struct geoha__arm_resp *r = arg;
+    size_t n = size * nmemb;
+
+    if (geoha_buf_append(&r->body, ptr, n) != 0) {
+        r->too_big = true;
+        return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+    }
+    return n;
+}
+
+/* Whether the header line starts with name: (any case); *val gets the
+ * trimmed value in buf. */
+static bool
+header_is(const char *line, size_t len, const char *name, char *buf,
+          size_t bufsize)
+{
+    size_t n = strlen(name);
+    size_t vlen;
+    const char *v;
+
+    if (len <= n || line[n] != ':' || strncasecmp(line, name, n) != 0) {
+        return false;
+    }
+    v = line + n + 1;
+    vlen = len - n - 1;
+    if (vlen >= bufsize) {
+        vlen = bufsize - 1; /* cut; a cut URL is then refused later */
+    }
+    memcpy(buf, v, vlen);
+    buf[vlen] = '\0';
+    geoha_strtrim(buf);
+    return true;
+}
+
+static size_t
+on_header(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    struct geoha__arm_resp *r = arg;
+    size_t n = size * nmemb;
+    char val[GEOHA__ARM_URL_MAX];
+
+    if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+        /* A new response (after 100 Continue): forget earlier headers. */
+        free(r->location);
+        free(r->async_url);
+        r->location = r->async_url = NULL;
+        r->retry_after_s = -1;
+        r->request_id[0] = '\0';
+        return n;
+    }
+    if (header_is(ptr, n, "Location", val, sizeof(val))) {
+        free(r->location);
+        r->location = val[0] != '\0' ? strdup(val) : NULL;
+    } else if (header_is(ptr, n, "Azure-AsyncOperation", val, sizeof(val))) {
+        free(r->async_url);
+        r->async_url = val[0] != '\0' ? strdup(val) : NULL;
+    } else if (header_is(ptr, n, "Retry-After", val, sizeof(val))) {
+        r->retry_after_s = geoha__arm_retry_after_parse(val);
+    } else if (header_is(ptr, n, "x-ms-request-id", val, sizeof(val))) {
+        geoha_strlcpy(r->request_id, val, sizeof(r->request_id));
+        if (r->request_id[0] == '\0') {
+            /* too long or empty: keep nothing rather than half */
+        }
+    }
+    return n;
+}
+
+static bool
+is_noproxy(const char *url, bool metadata)
+{
+    CURLU *u;
+    char *host = NULL;
+    bool loop = false;
+
+    if (metadata) {
+        return true;
+    }
+    u = curl_url();
+    if (u == NULL) {
+        return false;
+    }
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK
+        && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        loop = geoha__arm_host_loopback(host);
+    }
+    curl_free(host);
+    curl_url_cleanup(u);
+    return loop;
+}
+
+static int
+curl_to_rc(CURLcode cc, bool *retry)
+{
+    *retry = false;
+    switch (cc) {
+    case CURLE_COULDNT_CONNECT:
+        *retry = true;
+        return -ECONNREFUSED;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        *retry = true;
+        return -EHOSTUNREACH;
+    case CURLE_OPERATION_TIMEDOUT:
+        *retry = true;
+        return -ETIMEDOUT;
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        *retry = true;
+        return -EIO;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+        return GEOHA_E_INSECURE;
+    case CURLE_FILESIZE_EXCEEDED:
+        return GEOHA_E_TOOBIG;
+    case CURLE_OUT_OF_MEMORY:
+        return -ENOMEM;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return GEOHA_E_CONFIG;
+    default:
+        return -EIO;
+    }
+}
+
+/* The URL as shown in messages: without the query (it is not secret, but
+ * long and not useful to an operator). */
+static void
+url_for_msg(const char *url, char *dst, size_t size)
+{
+    const char *q = strchr(url, '?');
+    size_t n = q != NULL ? (size_t)(q - url) : strlen(url);
+
+    if (n >= size) {
+        n = size - 1;
+    }
+    memcpy(dst, url, n);
+    dst[n] = '\0';
+}
+
+/*
+ * Exactly one exchange. 0 when an HTTP answer arrived (any status);
+ * otherwise an error code, *retry saying whether trying again may help.
+ */
+static int
+http_once(struct geoha_arm_client *c, const struct geoha__arm_req *rq,
+          const struct geoha_deadline *d, struct geoha__arm_resp *r,
+          bool *retry)
+{
+    struct curl_slist *hdrs = NULL;
+    char errbuf[CURL_ERROR_SIZE] = "";
+    char hbuf[GEOHA__ARM_TOKEN_MAX + 64];
+    char rid[37], shown[512];
+    int64_t left = geoha_deadline_left_ms(d);
+    int64_t timeout, t0;
+    CURLcode cc;
+    long status = 0;
+    int rc = 0;
+
+    *retry = false;
+    resp_reset(r);
+    url_for_msg(rq->url, shown, sizeof(shown));
+    if (left <= 0) {
+        return geoha__arm_fail(c, GEOHA_E_DEADLINE,
+                               "%s %s: the operation deadline was reached "
+                               "before the request could be sent",
+                               rq->method, shown);
+    }
+    if (c->curl == NULL) {
+        if (!curl_ready) {
+            if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+                return geoha__arm_fail(c, -ENOMEM, "libcurl did not start");
+            }
+            curl_ready = true;
+        }
+        c->curl = curl_easy_init();
+        if (c->curl == NULL) {
+            return geoha__arm_fail(c, -ENOMEM, "libcurl did not start");
+        }
+    } else {
+        /* Keeps the connection cache, so TLS sessions are reused. */
+        curl_easy_reset(c->curl);
+    }
+    timeout = left < c->request_timeout_ms ? left : c->request_timeout_ms;
+    geoha__arm_uuid(rid);
+    geoha_strlcpy(c->last_request_id, rid, sizeof(c->last_request_id));
+
+#define HDR(...)                                                               \
+    do {                                                                       \
+        struct curl_slist *h_;                                                 \
+        geoha_snprintf(hbuf, sizeof(hbuf), __VA_ARGS__);                       \
+        h_ = curl_slist_append(hdrs, hbuf);                                    \
+        if (h_ == NULL) {                                                      \
+            rc = -ENOMEM;                                                      \
+            goto done;                                                         \
+        }                                                                      \
+        hdrs = h_;                                                             \
+    } while (0)
+
+    HDR("x-ms-client-request-id: %s", rid);
+    HDR("Accept: application/json");
+    HDR("Expect:");
+    if (rq->body != NULL) {
+        HDR("Content-Type: %s",
+            rq->content_type != NULL ? rq->content_type : "application/json");
+    }
+    if (rq->metadata) {
+        HDR("Metadata: true");
+    }
+    if (rq->bearer) {
+        char origin[512];
+
+        /* The token goes to the configured ARM host and nowhere else,
+         * whatever a Location or nextLink says. */
+        if (geoha__arm_origin(rq->url, origin, sizeof(origin)) != 0
+            || strcmp(origin, c->arm_origin) != 0) {
+            rc = geoha__arm_fail(c, GEOHA_E_PROTOCOL,
+                                 "%s %s: refusing to send the ARM token to "
+                                 "a host other than %s",
+                                 rq->method, shown, c->arm_endpoint);
+            goto done;
+        }
+        HDR("Authorization: Bearer %s", c->token.access_token);
+        explicit_bzero(hbuf, sizeof(hbuf));
+    }
+#undef HDR
+
+    curl_easy_setopt(c->curl, CURLOPT_URL, rq->url);
+    curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (c->ca_file != NULL) {
+        curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->ca_file);
+    }
+    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)timeout);
+    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(timeout < GEOHA_ARM_DEFAULT_CONNECT_TIMEOUT_MS
+                                ? timeout
+                                : GEOHA_ARM_DEFAULT_CONNECT_TIMEOUT_MS));
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c->curl, CURLOPT_USERAGENT, c->user_agent);
+    curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c->curl, CURLOPT_MAXFILESIZE_LARGE,
+                     (curl_off_t)GEOHA_ARM_MAX_RESPONSE);
+    if (is_noproxy(rq->url, rq->metadata)) {
+        curl_easy_setopt(c->curl, CURLOPT_NOPROXY, "*");
+    }
+    if (strcmp(rq->method, "GET") != 0) {
+        curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, rq->method);
+    }
+    if (rq->body != NULL) {
+        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)rq->body_len);
+        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, rq->body);
+    } else if (strcmp(rq->method, "POST") == 0) {
+        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, "");
+    }
+
+    t0 = geoha_now_ms();
+    cc = curl_easy_perform(c->curl);
+    /* Nothing of the request (token, form) stays referenced by curl. */
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
+    if (r->request_id[0] != '\0') {
+        geoha_strlcpy(c->last_request_id, r->request_id,
+                      sizeof(c->last_request_id));
+    }
+    if (cc != CURLE_OK) {
+        if (r->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+            rc = geoha__arm_fail(c, GEOHA_E_TOOBIG,
+                                 "%s %s: the answer is larger than %u bytes",
+                                 rq->method, shown, GEOHA_ARM_MAX_RESPONSE);
+            goto done;
+        }
+        rc = curl_to_rc(cc, retry);
+        if (cc == CURLE_OPERATION_TIMEDOUT && geoha_deadline_expired(d)) {
+            *retry = false;
+            rc = geoha__arm_fail(c, GEOHA_E_DEADLINE,
+                                 "%s %s: no answer before the operation "
+                                 "deadline (%lld ms)",
+                                 rq->method, shown,
+                                 (long long)(geoha_now_ms() - t0));
+            goto done;
+        }
+        rc = geoha__arm_fail(c, rc, "%s %s: %s (%s)", rq->method, shown,
+                             curl_easy_strerror(cc),
+                             errbuf[0] != '\0' ? errbuf : "no detail");
+        goto done;
+    }
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+    r->status = status;
+    c->last_status = (int)status;
+    geoha__arm_debug(c, "%s %s -> %ld in %lld ms (request id %s)", rq->method,
+                     shown, status, (long long)(geoha_now_ms() - t0),
+                     c->last_request_id);
+done:
+    explicit_bzero(hbuf, sizeof(hbuf));
+    if (hdrs != NULL) {
+        /* wipe the Authorization line before freeing it */
+        for (struct curl_slist *h = hdrs; h != NULL; h = h->next) {
+            explicit_bzero(h->data, strlen(h->data));
+        }
+        curl_slist_free_all(hdrs);
+    }
+    return rc;
+}
+
+static bool
+status_retryable(long status, bool imds)
+{
+    switch (status) {
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+        return true;
+    case 404:
+    case 410:
+        return imds; /* IMDS answers these while it (re)starts */
+    default:
+        return imds && status >= 500;
+    }
+}
+
+/* A one-line description of an error answer, into c->last_*. */
+static void
+describe_resp(struct geoha_arm_client *c, const char *what,
+              const struct geoha__arm_resp *r)
+{
+    char code[128], msg[512];
+
+    geoha__arm_error_parse(r->body.data, r->body.len, code, sizeof(code), msg,
+                           sizeof(msg));
+    c->last_status = (int)r->status;
+    geoha_strlcpy(c->last_code, code, sizeof(c->last_code));
+    geoha__arm_fail(c, 0, "%s: HTTP %ld%s%s%s%s (request id %s)", what,
+                    r->status, code[0] != '\0' ? " " : "", code,
+                    msg[0] != '\0' ? ": " : "", msg, c->last_request_id);
+}
+
+int
+geoha__arm_fail_resp(struct geoha_arm_client *c, const char *what,
+                     const struct geoha__arm_resp *r)
+{
+    describe_resp(c, what, r);
+    switch (r->status) {
+    case 401:
+    case 403:
+        return GEOHA_E_AUTH;
+    case 404:
+        return GEOHA_E_NOT_FOUND;
+    case 429:
+        return GEOHA_E_THROTTLED;
+    default:
+        return GEOHA_E_REMOTE;
+    }
+}
+
+static bool
+has_error_code(const struct geoha__arm_resp *r)
+{
+    char code[128], msg[8];
+
+    geoha__arm_error_parse(r->body.data, r->body.len, code, sizeof(code), msg,
+                           sizeof(msg));
+    return code[0] != '\0';
+}
+
+static bool
+token_rejected(const struct geoha__arm_resp *r, enum geoha__arm_token_src src)
+{
+    char code[128], msg[8];
+
+    if (r->status != 401) {
+        return false;
+    }
+    if (src == GEOHA__ARM_TOKEN_CACHED) {
+        return true; /* a cached token may have been revoked: refetch */
+    }
+    geoha__arm_error_parse(r->body.data, r->body.len, code, sizeof(code), msg,
+                           sizeof(msg));
+    return strcmp(code, "ExpiredAuthenticationToken") == 0
+           || strcmp(code, "InvalidAuthenticationToken") == 0;
+}
+
+int
+geoha__arm_http(struct geoha_arm_client *c, const struct geoha__arm_req *rq,
+                const struct geoha_deadline *d, struct geoha__arm_resp *r)
+{
+    bool refreshed = false;
+    char shown[512];
+    int rc;
+
+    url_for_msg(rq->url, shown, sizeof(shown));
+    for (int attempt = 0;; attempt++) {
+        bool retry = false;
+        int64_t wait;
+        bool throttled;
+
+        if (rq->bearer) {
+            rc = geoha__arm_token_get(c, d, false);
+            if (rc != 0) {
+                return rc;
+            }
+        }
+        rc = http_once(c, rq, d, r, &retry);
+        if (rc == 0) {
+            if (rq->bearer && !refreshed && token_rejected(r, c->token_src)) {
+                geoha__arm_debug(c, "token rejected (HTTP 401): fetching a "
+                                    "new one");
+                refreshed = true;
+                rc = geoha__arm_token_get(c, d, true);
+                if (rc != 0) {
+                    return rc;
+                }
+                attempt--; /* a refresh is not a retry */
+                continue;
+            }
+            if (!status_retryable(r->status, rq->imds_retry)
+                || (rq->final_5xx && r->status >= 500 && has_error_code(r))) {
+                return 0;
+            }
+            {
+                char what[600];
+
+                geoha_snprintf(what, sizeof(what), "%s %s", rq->method, shown);
+                describe_resp(c, what, r);
+            }
+        } else if (!retry) {
+            return rc;
+        }
+        throttled = rc == 0 && r->status == 429;
+        if (attempt + 1 >= c->max_attempts) {
+            if (rc == 0) {
+                return throttled ? GEOHA_E_THROTTLED : GEOHA_E_REMOTE;
+            }
+            return rc;
+        }
+        wait = geoha__arm_next_wait_ms(attempt, rc == 0 ? r->retry_after_s : -1,
+                                       &c->seed, geoha_deadline_left_ms(d));
+        if (wait < 0) {
+            char prev[GEOHA__ARM_ERR_MAX];
+
+            geoha_strlcpy(prev, c->last_error, sizeof(prev));
+            return geoha__arm_fail(
+                c, throttled ? GEOHA_E_THROTTLED : GEOHA_E_DEADLINE,
+                "%s; giving up after %d attempt%s: the next retry%s would "
+                "pass the operation deadline (%lld ms left)",
+                prev, attempt + 1, attempt == 0 ? "" : "s",
+                rc == 0 && r->retry_after_s > 0 ? " (Retry-After)" : "",
+                (long long)geoha_deadline_left_ms(d));
+        }
+        geoha__arm_debug(c, "retry %d in %lld ms", attempt + 1,
+                         (long long)wait);
+        geoha_sleep_ms(d, wait);
+    }
+}
+
+/* ---- ARM requests ---- */
+
+static const char *
+method_name(enum geoha_arm_method m)
+{
+    switch (m) {
+    case GEOHA_ARM_GET:
+        return "GET";
+    case GEOHA_ARM_PUT:
+        return "PUT";
+    case GEOHA_ARM_PATCH:
+        return "PATCH";
+    case GEOHA_ARM_POST:
+        return "POST";
+    case GEOHA_ARM_DELETE:
+        return "DELETE";
+    }
+    return "GET";
+}
+
+/* base + path + ?|& api-version=api into b. */
+static int
+build_url(struct geoha_arm_client *c, const char *base, const char *path,
+          const char *api, struct geoha_buf *b)
+{
+    if (!geoha__arm_path_ok(path)) {
+        return geoha__arm_fail(c, -EINVAL,
+                               "refusing the request path '%s': it must "
+                               "start with '/' and have no blanks, '#', "
+                               "'..' or control characters",
+                               path != NULL ? path : "(null)");
+    }
+    if (!geoha__arm_api_ok(api)) {
+        return geoha__arm_fail(c, -EINVAL, "refusing api-version '%s'",
+                               api != NULL ? api : "(null)");
+    }
+    geoha_buf_init(b, GEOHA__ARM_URL_MAX);
+    geoha_buf_printf(b, "%s%s%capi-version=%s", base, path,
+                     strchr(path, '?') != NULL ? '&' : '?', api);
+    if (b->error != 0) {
+        geoha_buf_clear(b);
+        return geoha__arm_fail(c, -ENAMETOOLONG,
+                               "the request URL is too "
+                               "long");
+    }
+    return 0;
+}
+
+/* GET an absolute URL on the ARM host (operation URLs, nextLink). */
+static int
+get_url(struct geoha_arm_client *c, const char *url,
+        const struct geoha_deadline *d, struct geoha__arm_resp *r)
+{
+    struct geoha__arm_req rq = { 0 };
+
+    rq.method = "GET";
+    rq.url = url;
+    rq.bearer = true;
+    return geoha__arm_http(c, &rq, d, r);
+}
+
+/* GET a Location URL: its error answers are the operation's result. */
+static int
+get_location(struct geoha_arm_client *c, const char *url,
+             const struct geoha_deadline *d, struct geoha__arm_resp *r)
+{
+    struct geoha__arm_req rq = { 0 };
+
+    rq.method = "GET";
+    rq.url = url;
+    rq.bearer = true;
+    rq.final_5xx = true;
+    return geoha__arm_http(c, &rq, d, r);
+}
+
+/* Parse a 2xx body (empty -> NULL). */
+static int
+body_json(struct geoha_arm_client *c, const char *what,
+          const struct geoha__arm_resp *r, json_t **out)
+{
+    int rc;
+
+    *out = NULL;
+    if (r->body.len == 0) {
+        return 0;
+    }
+    rc = geoha__arm_json_parse(r->body.data, r->body.len,
+                               GEOHA_ARM_MAX_RESPONSE, out);
+    if (rc != 0) {
+        return geoha__arm_fail(c, rc,
+                               "%s: HTTP %ld with a body that is not JSON "
+                               "(request id %s)",
+                               what, r->status, c->last_request_id);
+    }
+    return 0;
+}
+
+int
+geoha_arm_get(struct geoha_arm_client *c, const char *path,
+              const char *api_version, const struct geoha_deadline *d,
+              json_t **out)
+{
+    struct geoha__arm_resp r;
+    struct geoha_buf url;
+    char what[GEOHA_ARM_PATH_MAX + 16];
+    json_t *j = NULL;
+    int rc;
+
+    if (c == NULL || d == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    last_reset(c);
+    geoha__arm_resp_init(&r);
+    rc = build_url(c, c->arm_endpoint, path, api_version, &url);
+    if (rc != 0) {
+        goto done_nourl;
+    }
+    geoha_snprintf(what, sizeof(what), "GET %s", path);
+    rc = get_url(c, url.data, d, &r);
+    if (rc != 0) {
+        goto done;
+    }
+    if (r.status < 200 || r.status > 299) {
+        rc = geoha__arm_fail_resp(c, what, &r);
+        goto done;
+    }
+    rc = body_json(c, what, &r, &j);
+    if (rc == 0 && j == NULL) {
+        rc = geoha__arm_fail(c, GEOHA_E_PROTOCOL,
+                             "%s: HTTP %ld without a "
+                             "body",
+                             what, r.status);
+    }
+    if (rc == 0) {
+        *out = j;
+        last_reset(c);
+        c->last_status = (int)r.status;
+    }
+done:
+    geoha_buf_clear(&url);
+done_nourl:
+    geoha__arm_resp_clear(&r);
+    return rc;
+}
+
+int
+geoha_arm_list(struct geoha_arm_client *c, const char *path,
+               const char *api_version, unsigned max_pages,
+               const struct geoha_deadline *d, json_t **out)
+{
+    struct geoha__arm_resp r;
+    struct geoha_buf url;
+    char what[GEOHA_ARM_PATH_MAX + 16];
+    json_t *all = NULL, *page = NULL;
+    char *next = NULL;
+    unsigned pages = 0;
+    int rc;
+
+    if (c == NULL || d == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    if (max_pages == 0) {
+        max_pages = GEOHA_ARM_DEFAULT_MAX_PAGES;
+    }
+    last_reset(c);
+    geoha__arm_resp_init(&r);
+    rc = build_url(c, c->arm_endpoint, path, api_version, &url);
+    if (rc != 0) {
+        geoha__arm_resp_clear(&r);
+        return rc;
+    }
+    geoha_snprintf(what, sizeof(what), "GET %s", path);
+    all = json_array();
+    if (all == NULL) {
+        rc = -ENOMEM;
+        goto done;
+    }
+    next = geoha_buf_steal(&url);
+    while (next != NULL) {
+        const json_t *value, *nl;
+
+        if (++pages > max_pages) {
+            rc = geoha__arm_fail(c, GEOHA_E_TOOBIG, "%s: more than %u pages",
+                                 what, max_pages);
+            goto done;
+        }
+        rc = get_url(c, next, d, &r);
+        if (rc != 0) {
+            goto done;
+        }
+        if (r.status < 200 || r.status > 299) {
+            rc = geoha__arm_fail_resp(c, what, &r);
+            goto done;
+        }
+        json_decref(page);
+        page = NULL;
+        rc = body_json(c, what, &r, &page);
+        if (rc != 0) {
+            goto done;
+        }
+        value = json_object_get(page, "value");
+        if (!json_is_array(value)) {
+            rc = geoha__arm_fail(c, GEOHA_E_PROTOCOL,
+                                 "%s: page %u has no \"value\" list", what,
+                                 pages);
+            goto done;
+        }
+        if (json_array_extend(all, (json_t *)value) != 0) {
+            rc = -ENOMEM;
+            goto done;
+        }
+        free(next);
+        next = NULL;
+        nl = json_object_get(page, "nextLink");
+        if (json_is_string(nl) && json_string_length(nl) > 0) {
+            next = strdup(json_string_value(nl));
+            if (next == NULL) {
+                rc = -ENOMEM;
+                goto done;
+            }
+        } else if (nl != NULL && !json_is_null(nl) && !json_is_string(nl)) {
+            rc = geoha__arm_fail(c, GEOHA_E_PROTOCOL,
+                                 "%s: nextLink is not a string", what);
+            goto done;
+        }
+    }
+    *out = all;
+    all = NULL;
+    last_reset(c);
+    c->last_status = (int)r.status;
+done:
+    free(next);
+    json_decref(page);
+    json_decref(all);
+    geoha_buf_clear(&url);
+    geoha__arm_resp_clear(&r);
+    return rc;
+}
+
+/* ---- operations ---- */
+
+void
+geoha_arm_op_init(struct geoha_arm_op *op)
+{
+    memset(op, 0, sizeof(*op));
+    op->retry_after_s = -1;
+}
+
+void
+geoha_arm_op_clear(struct geoha_arm_op *op)
+{
+    if (op == NULL) {
+        return;
+    }
+    json_decref(op->body);
+    free(op->async_url);
+    free(op->location_url);
+    free(op->path);
+    free(op->api_version);
+    geoha_arm_op_init(op);
+}
+
+static bool
+state_terminal(const char *s)
+{
+    return s == NULL || geoha_streq_ci(s, "Succeeded")
+           || geoha_streq_ci(s, "Failed") || geoha_streq_ci(s, "Canceled")
+           || geoha_streq_ci(s, "Cancelled");
+}
+
+int
+geoha_arm_send(struct geoha_arm_client *c, enum geoha_arm_method method,
+               const char *path, const char *api_version, const json_t *body,
+               const struct geoha_deadline *d, struct geoha_arm_op *op)
+{
+    struct geoha__arm_req rq = { 0 };
+    struct geoha__arm_resp r;
+    struct geoha_arm_op o;
+    struct geoha_buf url;
+    char what[GEOHA_ARM_PATH_MAX + 16];
+    char *text = NULL;
+    int rc;
+
+    if (c == NULL || d == NULL || op == NULL) {
+        return -EINVAL;
+    }
+    last_reset(c);
+    geoha_arm_op_init(&o);
+    geoha__arm_resp_init(&r);
+    rc = build_url(c, c->arm_endpoint, path, api_version, &url);
+    if (rc != 0) {
+        geoha__arm_resp_clear(&r);
+        return rc;
+    }
+    geoha_snprintf(what, sizeof(what), "%s %s", method_name(method), path);
+    if (body != NULL) {
+        text = json_dumps(body, JSON_COMPACT);
+        if (text == NULL) {
+            rc = geoha__arm_fail(c, -EINVAL,
+                                 "%s: the body cannot be "
+                                 "encoded",
+                                 what);
+            goto done;
+        }
+    }
+    rq.method = method_name(method);
+    rq.url = url.data;
+    rq.body = text;
+    rq.body_len = text != NULL ? strlen(text) : 0;
+    rq.content_type = "application/json";
+    rq.bearer = true;
+    rc = geoha__arm_http(c, &rq, d, &r);
+    if (rc != 0) {
+        goto done;
+    }
+    if (r.status < 200 || r.status > 299) {
+        rc = geoha__arm_fail_resp(c, what, &r);
+        goto done;
+    }
+    rc = body_json(c, what, &r, &o.body);
+    if (rc != 0) {
+        goto done;
+    }
+    o.method = method;
+    o.status = (int)r.status;
+    o.retry_after_s = r.retry_after_s;
+    o.path = strdup(path);
+    o.api_version = strdup(api_version);
+    if (o.path == NULL || o.api_version == NULL) {
+        rc = -ENOMEM;
+        goto done;
+    }
+    o.async_url = r.async_url;
+    o.location_url = r.location;
+    r.async_url = r.location = NULL;
+    if (o.async_url == NULL && o.location_url == NULL) {
+        const char *ps =
+            geoha_arm_json_str(o.body, "properties.provisioningState");
+
+        if (r.status == 202) {
+            /* Accepted without a way to follow it: PUT/PATCH/DELETE can
+             * be followed on the resource; a POST action cannot. */
+            o.done = method == GEOHA_ARM_POST;
+        } else {
+            o.done = !(method == GEOHA_ARM_PUT || method == GEOHA_ARM_PATCH)
+                     || state_terminal(ps);
+        }
+    }
+    *op = o;
+    geoha_arm_op_init(&o);
+    last_reset(c);
+    c->last_status = (int)r.status;
+done:
+    geoha_arm_op_clear(&o);
+    free(text);
+    geoha_buf_clear(&url);
+    geoha__arm_resp_clear(&r);
+    return rc;
+}
+
+/* Wait before the next poll, or fail when it would cross the deadline. */
+static int
+poll_wait(struct geoha_arm_client *c, const char *what, const char *state,
+          int retry_after_s, int64_t started, const struct geoha_deadline *d)
+{
+    int64_t wait =
+        retry_after_s > 0 ? (int64_t)retry_after_s * 1000 : c->poll_ms;
+    int64_t left = geoha_deadline_left_ms(d);
+
+    if (wait + GEOHA__ARM_MIN_TRY_MS > left) {
+        return geoha__arm_fail(c, GEOHA_E_DEADLINE,
+                               "%s: still %s after %lld ms; the next poll "
+                               "(in %lld ms) would pass the operation "
+                               "deadline (%lld ms left)",
+                               what, state,
+                               (long long)(geoha_now_ms() - started),
+                               (long long)wait, (long long)left);
+    }
+    geoha_sleep_ms(d, wait);
+    return 0;
+}
+
+/* The error of a failed operation (status body or resource) as the line. */
+static int
+op_failed(struct geoha_arm_client *c, const char *what, const char *status,
+          const json_t *j)
+{
+    const char *code = geoha_arm_json_str(j, "error.code");
+    const char *msg = geoha_arm_json_str(j, "error.message");
+    char m[512] = "";
+
+    if (code == NULL) {
+        code = geoha_arm_json_str(j, "properties.error.code");
+        msg = geoha_arm_json_str(j, "properties.error.message");
+    }
+    geoha_strlcpy(c->last_code, code != NULL ? code : "", sizeof(c->last_code));
+    if (msg != NULL) {
+        geoha_strlcpy(m, msg, sizeof(m));
+        for (char *p = m; *p != '\0'; p++) {
+            if ((unsigned char)*p < ' ') {
+                *p = ' ';
+            }
+        }
+    }
+    return geoha__arm_fail(c, GEOHA_E_REMOTE,
+                           "%s: the operation ended %s%s%s%s%s (request id "
+                           "%s)",
+                           what, status, code != NULL ? ": " : "",
+                           code != NULL ? code : "", m[0] != '\0' ? ": " : "",
+                           m, c->last_request_id);
+}
+
+/* Final resource after an operation succeeded. */
+static int
+op_result(struct geoha_arm_client *c, struct geoha_arm_op *op, const char *what,
+          const struct geoha_deadline *d, json_t **out)
+{
+    struct geoha__arm_resp r;
+    json_t *j = NULL;
+    int rc = 0;
+
+    if (out == NULL) {
+        return 0;
+    }
+    geoha__arm_resp_init(&r);
+    if (op->method == GEOHA_ARM_PUT || op->method == GEOHA_ARM_PATCH) {
+        rc = geoha_arm_get(c, op->path, op->api_version, d, &j);
+    } else if (op->location_url != NULL) {
+        rc = get_url(c, op->location_url, d, &r);
+        if (rc == 0 && (r.status == 200 || r.status == 201)) {
+            rc = body_json(c, what, &r, &j);
+        } else if (rc == 0 && r.status != 202 && r.status != 204) {
+            rc = geoha__arm_fail_resp(c, what, &r);
+        }
+    }
+    geoha__arm_resp_clear(&r);
+    if (rc == 0) {
+        *out = j;
+    }
+    return rc;
+}
+
+static int
+wait_async(struct geoha_arm_client *c, struct geoha_arm_op *op,
+           const char *what, const struct geoha_deadline *d, int64_t started)
+{
+    struct geoha__arm_resp r;
+    int retry_after = op->retry_after_s;
+    char state[64] = "InProgress";
+    int rc;
+
+    geoha__arm_resp_init(&r);
+    for (;;) {
+        json_t *j = NULL;
+        const char *st;
+
+        rc = poll_wait(c, what, state, retry_after, started, d);
+        if (rc != 0) {
+            break;
+        }
+        rc = get_url(c, op->async_url, d, &r);
+        if (rc != 0) {
+            char prev[GEOHA__ARM_ERR_MAX];
+
+            geoha_strlcpy(prev, c->last_error, sizeof(prev));
+            geoha__arm_fail(c, rc, "%s: reading the operation status: %s", what,
+                            prev);
+            break;
+        }
+        if (r.status != 200) {
+            /* Reading the status failed; the operation may be fine. */
+            char prev[GEOHA__ARM_ERR_MAX];
+
+            rc = geoha__arm_fail_resp(c, "reading the operation status", &r);
+            geoha_strlcpy(prev, c->last_error, sizeof(prev));
+            geoha__arm_fail(c, 0, "%s: %s", what, prev);
+            rc = rc == GEOHA_E_AUTH ? rc : GEOHA_E_PROTOCOL;
+            break;
+        }
+        rc = body_json(c, what, &r, &j);
+        if (rc != 0) {
+            break;
+        }
+        st = geoha_arm_json_str(j, "status");
+        if (geoha_streq_ci(st, "Succeeded")) {
+            json_decref(j);
+            rc = 0;
+            break;
+        }
+        if (geoha_streq_ci(st, "Failed") || geoha_streq_ci(st, "Canceled")
+            || geoha_streq_ci(st, "Cancelled")) {
+            rc = op_failed(c, what, st, j);
+            json_decref(j);
+            break;
+        }
+        geoha_strlcpy(state, st != NULL ? st : "running", sizeof(state));
+        json_decref(j);
+        retry_after = r.retry_after_s;
+    }
+    geoha__arm_resp_clear(&r);
+    return rc;
+}
+
+static int
+wait_location(struct geoha_arm_client *c, struct geoha_arm_op *op,
+              const char *what, const struct geoha_deadline *d, int64_t started,
+              json_t **out)
+{
+    struct geoha__arm_resp r;
+    int retry_after = op->retry_after_s;
+    int rc;
+
+    geoha__arm_resp_init(&r);
+    for (;;) {
+        rc = poll_wait(c, what, "running", retry_after, started, d);
+        if (rc != 0) {
+            break;
+        }
+        rc = get_location(c, op->location_url, d, &r);
+        if (rc != 0) {
+            break;
+        }
+        if (r.status == 202) {
+            retry_after = r.retry_after_s;
+            continue;
+        }
+        if (r.status >= 200 && r.status <= 299) {
+            json_t *j = NULL;
+
+            rc = body_json(c, what, &r, &j);
+            if (rc == 0 && out != NULL) {
+                if (j == NULL
+                    && (op->method == GEOHA_ARM_PUT
+                        || op->method == GEOHA_ARM_PATCH)) {
+                    rc = geoha_arm_get(c, op->path, op->api_version, d, &j);
+                }
+                if (rc == 0) {
+                    *out = j;
+                    j = NULL;
+                }
+            }
+            json_decref(j);
+            break;
+        }
+        /* Location answers the operation's own failure. */
+        rc = geoha__arm_fail_resp(c, what, &r);
+        if (rc != GEOHA_E_AUTH) {
+            char prev[GEOHA__ARM_ERR_MAX];
+
+            geoha_strlcpy(prev, c->last_error, sizeof(prev));
+            geoha__arm_fail(c, 0, "the operation failed: %s", prev);
+            rc = GEOHA_E_REMOTE;
+        }
+        break;
+    }
+    geoha__arm_resp_clear(&r);
+    return rc;
+}
+
+static int
+wait_resource(struct geoha_arm_client *c, struct geoha_arm_op *op,
+              const char *what, const struct geoha_deadline *d, int64_t started,
+              json_t **out)
+{
+    char state[64] = "running";
+    int rc;
+
+    for (;;) {
+        json_t *j = NULL;
+        const char *ps;
+
+        rc = poll_wait(c, what, state, op->retry_after_s, started, d);
+        if (rc != 0) {
+            return rc;
+        }
+        rc = geoha_arm_get(c, op->path, op->api_version, d, &j);
+        if (rc == GEOHA_E_NOT_FOUND && op->method == GEOHA_ARM_DELETE) {
+            last_reset(c);
+            return 0;
+        }
+        if (rc != 0) {
+            return rc;
+        }
+        if (op->method == GEOHA_ARM_DELETE) {
+            json_decref(j);
+            continue;
+        }
+        ps = geoha_arm_json_str(j, "properties.provisioningState");
+        if (ps == NULL || geoha_streq_ci(ps, "Succeeded")) {
+            if (out != NULL) {
+                *out = j;
+            } else {
+                json_decref(j);
+            }
+            return 0;
+        }
+        if (state_terminal(ps)) {
+            rc = op_failed(c, what, ps, j);
+            json_decref(j);
+            return rc;
+        }
+        geoha_strlcpy(state, ps, sizeof(state));
+        json_decref(j);
+    }
+}
+
+int
+geoha_arm_lro_wait(struct geoha_arm_client *c, struct geoha_arm_op *op,
+                   const struct geoha_deadline *d, json_t **out)
+{
+    char what[GEOHA_ARM_PATH_MAX + 16];
+    int64_t started = geoha_now_ms();
+    json_t *j = NULL;
+    int rc;
+
+    if (c == NULL || op == NULL || d == NULL || op->path == NULL) {
+        return -EINVAL;
+    }
+    last_reset(c);
+    geoha_snprintf(what, sizeof(what), "%s %s", method_name(op->method),
+                   op->path);
+    if (op->done) {
+        if (out != NULL) {
+            *out = op->body != NULL ? json_incref(op->body) : NULL;
+        }
+        return 0;
+    }
+    if (op->async_url != NULL) {
+        rc = wait_async(c, op, what, d, started);
+        if (rc == 0) {
+            rc = op_result(c, op, what, d, out != NULL ? &j : NULL);
+        }
+    } else if (op->location_url != NULL) {
+        rc = wait_location(c, op, what, d, started, out != NULL ? &j : NULL);
+    } else {
+        rc = wait_resource(c, op, what, d, started, out != NULL ? &j : NULL);
+    }
+    if (rc == 0) {
+        op->done = true;
+        geoha__arm_debug(c, "%s: done in %lld ms", what,
+                         (long long)(geoha_now_ms() - started));
+        last_reset(c);
+        if (out != NULL) {
+            *out = j;
+        }
+    }
+    return rc;
+}
+
+int
+geoha_arm_call(struct geoha_arm_client *c, enum geoha_arm_method method,
+               const char *path, const char *api_version, const json_t *body,
+               const struct geoha_deadline *d, json_t **out)
+{
+    struct geoha_arm_op op;
+    int rc;
+
+    geoha_arm_op_init(&op);
+    rc = geoha_arm_send(c, method, path, api_version, body, d, &op);
+    if (rc == 0) {
+        rc = geoha_arm_lro_wait(c, &op, d, out);
+    }
+    geoha_arm_op_clear(&op);
+    return rc;
+}
+
+/* ---- misc ---- */
+
+int
+geoha_arm_auth_check(struct geoha_arm_client *c, const struct geoha_deadline *d)
+{
+    if (c == NULL || d == NULL) {
+        return -EINVAL;
+    }
+    last_reset(c);
+    return geoha__arm_token_get(c, d, false);
+}
+
+int
+geoha_arm_imds_get(struct geoha_arm_client *c, const char *path,
+                   const char *api_version, const struct geoha_deadline *d,
+                   json_t **out)
+{
+    struct geoha__arm_req rq = { 0 };
+    struct geoha__arm_resp r;
+    struct geoha_buf url;
+    char what[GEOHA_ARM_PATH_MAX + 16];
+    json_t *j = NULL;
+    int rc;
+
+    if (c == NULL || d == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    last_reset(c);
+    geoha__arm_resp_init(&r);
+    rc = build_url(c, c->imds_endpoint, path, api_version, &url);
+    if (rc != 0) {
+        geoha__arm_resp_clear(&r);
+        return rc;
+    }
+    geoha_snprintf(what, sizeof(what), "IMDS GET %s", path);
+    rq.method = "GET";
+    rq.url = url.data;
+    rq.metadata = true;
+    rq.imds_retry = true;
+    rc = geoha__arm_http(c, &rq, d, &r);
+    if (rc == 0 && r.status != 200) {
+        rc = geoha__arm_fail_resp(c, what, &r);
+    }
+    if (rc == 0) {
+        rc = body_json(c, what, &r, &j);
+    }
+    if (rc == 0 && j == NULL) {
+        rc = geoha__arm_fail(c, GEOHA_E_PROTOCOL, "%s: empty answer", what);
+    }
+    if (rc == 0) {
+        *out = j;
+        last_reset(c);
+        c->last_status = 200;
+    }
+    geoha_buf_clear(&url);
+    geoha__arm_resp_clear(&r);
+    return rc;
+}
