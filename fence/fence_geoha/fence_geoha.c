@@ -1,0 +1,1250 @@
+/*
+ * fence_geoha: the fence agent for Azure virtual machines, with fabric
+ * fencing (Traffic Manager endpoint, MySQL flexible server).
+ *
+ * Options come from options.c; this file sets up the ARM client and runs
+ * one action. Only main() returns fence exit codes; everything below
+ * returns library result codes (0 or negative), turned into an exit code
+ * by fence_exit().
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <qb/qblog.h>
+
+#include "geoha/arm.h"
+#include "geoha/file.h"
+#include "geoha/map.h"
+#include "geoha/ocf.h"
+#include "geoha/util.h"
+
+#include "fence_geoha.h"
+
+#ifndef GEOHA_VERSION
+#define GEOHA_VERSION "0"
+#endif
+
+#define AGENT_NAME "fence_geoha"
+
+#define API_COMPUTE "2024-07-01"
+#define API_NETWORK "2022-04-01"
+#define API_MYSQL "2024-12-30"
+#define API_IMDS_INSTANCE "2021-12-13"
+
+#define PROVIDER_VM "Microsoft.Compute/virtualMachines"
+#define PROVIDER_TM "Microsoft.Network/trafficmanagerprofiles"
+#define PROVIDER_DB "Microsoft.DBforMySQL/flexibleServers"
+
+#define CLOUD_CHINA_ARM "https://management.chinacloudapi.cn"
+#define CLOUD_CHINA_LOGIN "https://login.chinacloudapi.cn"
+#define CLOUD_USGOV_ARM "https://management.usgovcloudapi.net"
+#define CLOUD_USGOV_LOGIN "https://login.microsoftonline.us"
+
+/* The least time a last look at an operation is given. */
+#define LAST_LOOK_MS 2000
+
+#define ERR_MAX 1024
+
+enum power {
+    PS_UNKNOWN,
+    PS_RUNNING,
+    PS_STARTING,
+    PS_STOPPING,
+    PS_STOPPED,
+    PS_DEALLOCATING,
+    PS_DEALLOCATED,
+};
+
+static const char *const power_names[] = {
+    [PS_UNKNOWN] = "unknown",         [PS_RUNNING] = "running",
+    [PS_STARTING] = "starting",       [PS_STOPPING] = "stopping",
+    [PS_STOPPED] = "stopped",         [PS_DEALLOCATING] = "deallocating",
+    [PS_DEALLOCATED] = "deallocated",
+};
+
+struct fence {
+    struct fence_opts *o;
+    const char *action;
+    struct geoha_arm_config cfg;
+    struct geoha_arm_client *arm;
+    char *sub; /* owned */
+    char *rg;  /* owned */
+    const char *plug;
+    const char *target; /* fabric map key: nodename, else plug */
+    char vm[GEOHA_ARM_PATH_MAX];
+    int64_t poll_ms;
+    const char *debug_file;
+    bool verbose;
+    char err[ERR_MAX]; /* the last failure, for the operator */
+};
+
+/* ---- small helpers ---- */
+
+static bool
+power_off(enum power p)
+{
+    return p == PS_STOPPED || p == PS_DEALLOCATED;
+}
+
+/* Remember the ARM client's last error line (or rc's text) in f->err. */
+static int
+fail(struct fence *f, int rc, const char *what)
+{
+    const char *line = f->arm != NULL ? geoha_arm_last_error(f->arm) : "";
+
+    geoha_snprintf(f->err, sizeof(f->err), "%s: %s", what,
+                   line != NULL && line[0] != '\0' ? line : geoha_strerror(rc));
+    return rc;
+}
+
+static void
+debug_hook(void *arg, const char *line)
+{
+    struct fence *f = arg;
+
+    if (f->verbose) {
+        geoha_debug("%s", line);
+    }
+    if (f->debug_file != NULL) {
+        char stamp[512];
+
+        geoha_snprintf(stamp, sizeof(stamp), "%lld %s",
+                       (long long)geoha_wall_ms(), line);
+        (void)geoha_file_append_line(f->debug_file, stamp, 0600);
+    }
+}
+
+static int
+fence_exit(int rc)
+{
+    return rc == 0 ? FENCE_EC_OK : FENCE_EC_ERROR;
+}
+
+static struct geoha_deadline
+deadline_s(long long seconds)
+{
+    struct geoha_deadline d;
+
+    geoha_deadline_init(&d, (int64_t)seconds * 1000);
+    return d;
+}
+
+/* ---- set-up ---- */
+
+/* Choose the credentials from msi / auth / secret_file / token_file. */
+static int
+setup_auth(struct fence *f, char *err, size_t errlen)
+{
+    struct fence_opts *o = f->o;
+    bool msi = fence_opt_bool(o, O_MSI);
+    const char *auth = fence_opt(o, O_AUTH);
+    bool has_secret = fence_opt_given(o, O_SECRET_FILE);
+    bool has_token = fence_opt_given(o, O_TOKEN_FILE);
+
+    if (msi && (has_secret || has_token)) {
+        geoha_snprintf(err, errlen,
+                       "msi=1 cannot be combined with secret_file or "
+                       "token_file");
+        return GEOHA_E_CONFIG;
+    }
+    if (msi && auth != NULL && strcmp(auth, GEOHA_ARM_AUTH_MSI_S) != 0) {
+        geoha_snprintf(err, errlen, "msi=1 contradicts auth='%s'", auth);
+        return GEOHA_E_CONFIG;
+    }
+    if (auth == NULL) {
+        auth = has_secret  ? GEOHA_ARM_AUTH_SECRET_S
+               : has_token ? GEOHA_ARM_AUTH_TOKEN_FILE_S
+                           : GEOHA_ARM_AUTH_MSI_S;
+    }
+    if (geoha_arm_config_set(&f->cfg, GEOHA_ARM_P_AUTH, auth) != 0) {
+        geoha_snprintf(err, errlen, "auth='%s' is not a credential method",
+                       auth);
+        return GEOHA_E_CONFIG;
+    }
+    return 0;
+}
+
+/* Build the ARM configuration from the options; no I/O but file checks. */
+static int
+setup_config(struct fence *f, bool files, char *err, size_t errlen)
+{
+    struct fence_opts *o = f->o;
+    const char *cloud = fence_opt(o, O_CLOUD);
+    const char *s;
+    int rc;
+
+    geoha_arm_config_init(&f->cfg);
+    rc = setup_auth(f, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+    if (cloud != NULL && strcmp(cloud, "china") == 0) {
+        f->cfg.arm_endpoint = CLOUD_CHINA_ARM;
+        f->cfg.login_endpoint = CLOUD_CHINA_LOGIN;
+    } else if (cloud != NULL && strcmp(cloud, "usgov") == 0) {
+        f->cfg.arm_endpoint = CLOUD_USGOV_ARM;
+        f->cfg.login_endpoint = CLOUD_USGOV_LOGIN;
+    }
+    /* Explicit endpoints win over the cloud's. */
+    if (fence_opt_given(o, O_ARM_ENDPOINT)) {
+        f->cfg.arm_endpoint = fence_opt(o, O_ARM_ENDPOINT);
+    }
+    if (fence_opt_given(o, O_LOGIN_ENDPOINT)) {
+        f->cfg.login_endpoint = fence_opt(o, O_LOGIN_ENDPOINT);
+    }
+    if (fence_opt_given(o, O_IMDS_ENDPOINT)) {
+        f->cfg.imds_endpoint = fence_opt(o, O_IMDS_ENDPOINT);
+    }
+    f->cfg.tenant = fence_opt(o, O_TENANT);
+    f->cfg.client_id = fence_opt(o, O_LOGIN);
+    f->cfg.secret_file = fence_opt(o, O_SECRET_FILE);
+    f->cfg.token_file = fence_opt(o, O_TOKEN_FILE);
+    f->cfg.ca_file = fence_opt(o, O_CA_FILE);
+    f->cfg.user_agent = AGENT_NAME "/" GEOHA_VERSION;
+    f->cfg.debug_fn = debug_hook;
+    f->cfg.debug_arg = f;
+    rc = geoha_arm_config_check(&f->cfg, files, err, errlen);
+    if (rc != 0) {
+        return rc;
+    }
+
+    if (fence_opt_bool(o, O_NETWORK_FENCING)) {
+        geoha_snprintf(err, errlen,
+                       "network_fencing is not supported by fence_geoha; "
+                       "use tm_profile/tm_endpoints and db_servers");
+        return GEOHA_E_CONFIG;
+    }
+    s = fence_opt(o, O_SUBSCRIPTION);
+    if (s != NULL && !geoha_arm_name_valid(s)) {
+        geoha_snprintf(err, errlen, "subscriptionId='%s' is not valid", s);
+        return GEOHA_E_CONFIG;
+    }
+    s = fence_opt(o, O_RG);
+    if (s != NULL && !geoha_arm_name_valid(s)) {
+        geoha_snprintf(err, errlen, "resourceGroup='%s' is not valid", s);
+        return GEOHA_E_CONFIG;
+    }
+    if (f->plug != NULL && !geoha_arm_name_valid(f->plug)) {
+        geoha_snprintf(err, errlen,
+                       "plug='%s' is not a virtual machine name (one name; "
+                       "letters, digits, '.', '_', '-', '(', ')')",
+                       f->plug);
+        return GEOHA_E_CONFIG;
+    }
+    return 0;
+}
+
+/* A fabric map option: parsed, or absent (m->n == 0). */
+static int
+parse_map(struct fence *f, enum fopt_id id, struct geoha_map *m, char *err,
+          size_t errlen)
+{
+    const char *s = fence_opt(f->o, id);
+
+    memset(m, 0, sizeof(*m));
+    if (s == NULL || s[0] == '\0') {
+        return 0;
+    }
+    if (geoha_map_parse(s, m) != 0) {
+        geoha_snprintf(err, errlen,
+                       "%s='%s' is not a list of node=value pairs (unique "
+                       "nodes, at most %d)",
+                       fence_opts_table[id].name, s, GEOHA_MAP_ENTRIES);
+        return GEOHA_E_CONFIG;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        const char *v = m->e[i].value;
+
+        if (v[0] == '/' ? geoha_arm_id_check(v) != 0
+                        : !geoha_arm_name_valid(v)) {
+            geoha_snprintf(err, errlen,
+                           "%s: '%s' is neither a resource name nor a "
+                           "resource id",
+                           fence_opts_table[id].name, v);
+            return GEOHA_E_CONFIG;
+        }
+    }
+    return 0;
+}
+
+/* The fabric options, checked against each other. */
+static int
+check_fabric(struct fence *f, char *err, size_t errlen)
+{
+    struct geoha_map tm;
+    struct geoha_map db;
+    const char *profile = fence_opt(f->o, O_TM_PROFILE);
+    const char *s;
+    int rc;
+
+    rc = parse_map(f, O_TM_ENDPOINTS, &tm, err, errlen);
+    if (rc == 0) {
+        rc = parse_map(f, O_DB_SERVERS, &db, err, errlen);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    if ((profile != NULL && profile[0] != '\0') != (tm.n > 0)) {
+        geoha_snprintf(err, errlen,
+                       "tm_profile and tm_endpoints must be set together");
+        return GEOHA_E_CONFIG;
+    }
+    if (profile != NULL && profile[0] != '\0'
+        && (profile[0] == '/' ? geoha_arm_id_check(profile) != 0
+                              : !geoha_arm_name_valid(profile))) {
+        geoha_snprintf(err, errlen,
+                       "tm_profile='%s' is neither a profile name nor a "
+                       "resource id",
+                       profile);
+        return GEOHA_E_CONFIG;
+    }
+    for (size_t i = 0; i < tm.n; i++) {
+        if (!geoha_arm_name_valid(tm.e[i].value)) {
+            geoha_snprintf(err, errlen,
+                           "tm_endpoints: '%s' is not an endpoint name",
+                           tm.e[i].value);
+            return GEOHA_E_CONFIG;
+        }
+    }
+    s = fence_opt(f->o, O_TM_RG);
+    if (s != NULL && !geoha_arm_name_valid(s)) {
+        geoha_snprintf(err, errlen, "tm_resource_group='%s' is not valid", s);
+        return GEOHA_E_CONFIG;
+    }
+    s = fence_opt(f->o, O_DB_RG);
+    if (s != NULL && !geoha_arm_name_valid(s)) {
+        geoha_snprintf(err, errlen, "db_resource_group='%s' is not valid", s);
+        return GEOHA_E_CONFIG;
+    }
+    return 0;
+}
+
+/* Everything validate-all checks, and every action checks first. */
+static int
+validate(struct fence *f, bool files, bool need_plug)
+{
+    char err[ERR_MAX] = "";
+    int rc;
+
+    rc = setup_config(f, files, err, sizeof(err));
+    if (rc == 0) {
+        rc = check_fabric(f, err, sizeof(err));
+    }
+    if (rc == 0 && need_plug && f->plug == NULL) {
+        geoha_snprintf(err, sizeof(err),
+                       "Action '%s' needs the virtual machine: set plug "
+                       "(or port)",
+                       f->action);
+        rc = GEOHA_E_CONFIG;
+    }
+    if (rc != 0) {
+        geoha_strlcpy(f->err, err[0] != '\0' ? err : geoha_strerror(rc),
+                      sizeof(f->err));
+    }
+    return rc;
+}
+
+/* Create the client, find subscription and resource group (IMDS). */
+static int
+connect_arm(struct fence *f, const struct geoha_deadline *d)
+{
+    char err[ERR_MAX] = "";
+    json_t *j = NULL;
+    const char *sub = fence_opt(f->o, O_SUBSCRIPTION);
+    const char *rg = fence_opt(f->o, O_RG);
+    int rc;
+
+    rc = geoha_arm_client_new(&f->cfg, err, sizeof(err), &f->arm);
+    if (rc != 0) {
+        geoha_snprintf(f->err, sizeof(f->err), "ARM client: %s",
+                       err[0] != '\0' ? err : geoha_strerror(rc));
+        return rc;
+    }
+    if (sub == NULL || rg == NULL) {
+        /* As fence_azure_arm: the local VM's own subscription/group. */
+        rc = geoha_arm_imds_get(f->arm, "/metadata/instance", API_IMDS_INSTANCE,
+                                d, &j);
+        if (rc != 0) {
+            return fail(f, rc,
+                        "subscriptionId/resourceGroup not set and the "
+                        "instance metadata service did not answer");
+        }
+        if (sub == NULL) {
+            sub = geoha_arm_json_str(j, "compute.subscriptionId");
+        }
+        if (rg == NULL) {
+            rg = geoha_arm_json_str(j, "compute.resourceGroupName");
+        }
+        if (sub == NULL || rg == NULL || !geoha_arm_name_valid(sub)
+            || !geoha_arm_name_valid(rg)) {
+            json_decref(j);
+            geoha_strlcpy(f->err,
+                          "The instance metadata has no usable "
+                          "subscriptionId/resourceGroupName; set them",
+                          sizeof(f->err));
+            return GEOHA_E_PROTOCOL;
+        }
+        geoha_info("Using the local VM's subscription and resource group "
+                   "| subscriptionId='%s' resourceGroup='%s'",
+                   sub, rg);
+    }
+    f->sub = strdup(sub);
+    f->rg = strdup(rg);
+    json_decref(j);
+    if (f->sub == NULL || f->rg == NULL) {
+        return -ENOMEM;
+    }
+    if (f->plug != NULL) {
+        rc = geoha_arm_path(f->vm, sizeof(f->vm), f->sub, f->rg, PROVIDER_VM,
+                            f->plug, NULL);
+        if (rc != 0) {
+            geoha_strlcpy(f->err, "Cannot build the VM's resource path",
+                          sizeof(f->err));
+            return GEOHA_E_CONFIG;
+        }
+    }
+    return 0;
+}
+
+/* ---- power ---- */
+
+static enum power
+power_parse(const char *code)
+{
+    const char *s = code + strlen("PowerState/");
+
+    for (int i = PS_RUNNING; i <= PS_DEALLOCATED; i++) {
+        if (strcasecmp(s, power_names[i]) == 0) {
+            return (enum power)i;
+        }
+    }
+    return PS_UNKNOWN;
+}
+
+/* One read of the VM's instance view. */
+static int
+power_read(struct fence *f, const struct geoha_deadline *d, enum power *out)
+{
+    char path[GEOHA_ARM_PATH_MAX];
+    json_t *j = NULL;
+    json_t *statuses;
+    size_t i;
+    json_t *st;
+    int rc;
+
+    rc = geoha_snprintf(path, sizeof(path), "%s/instanceView", f->vm);
+    if (rc != 0) {
+        return GEOHA_E_CONFIG;
+    }
+    rc = geoha_arm_get(f->arm, path, API_COMPUTE, d, &j);
+    if (rc != 0) {
+        return fail(f, rc, "Reading the VM's power state failed");
+    }
+    statuses = json_object_get(j, "statuses");
+    rc = GEOHA_E_PROTOCOL;
+    json_array_foreach(statuses, i, st)
+    {
+        const char *code = json_string_value(json_object_get(st, "code"));
+
+        if (code != NULL && strncasecmp(code, "PowerState/", 11) == 0) {
+            *out = power_parse(code);
+            rc = 0;
+            break;
+        }
+    }
+    json_decref(j);
+    if (rc != 0) {
+        geoha_strlcpy(f->err, "The VM's instance view has no PowerState status",
+                      sizeof(f->err));
+    }
+    return rc;
+}
+
+/* Poll until the power state is (or is not) off, within d. */
+static int
+power_wait(struct fence *f, bool want_off, const struct geoha_deadline *d,
+           enum power *last)
+{
+    int64_t started = geoha_now_ms();
+
+    for (;;) {
+        enum power p = PS_UNKNOWN;
+        int rc = power_read(f, d, &p);
+
+        if (rc != 0) {
+            return rc;
+        }
+        *last = p;
+        if (want_off ? power_off(p) : p == PS_RUNNING) {
+            return 0;
+        }
+        if (geoha_deadline_left_ms(d) < f->poll_ms + 100) {
+            geoha_snprintf(f->err, sizeof(f->err),
+                           "The VM is still %s after %lld s (waiting for "
+                           "%s; power_timeout)",
+                           power_names[p],
+                           (long long)((geoha_now_ms() - started) / 1000),
+                           want_off ? "stopped" : "running");
+            return GEOHA_E_DEADLINE;
+        }
+        geoha_debug("VM is %s; waiting | vm='%s'", power_names[p], f->plug);
+        geoha_sleep_ms(d, f->poll_ms);
+    }
+}
+
+/*
+ * POST a power action and follow it to the wanted power state. The
+ * operation is followed first (it reports failures such as a hook or a
+ * platform error at once); the PowerState read after it is what counts.
+ */
+static int
+power_change(struct fence *f, bool off, const struct geoha_deadline *d)
+{
+    char path[GEOHA_ARM_PATH_MAX];
+    struct geoha_arm_op op;
+    enum power p = PS_UNKNOWN;
+    int rc;
+
+    if (off) {
+        rc = geoha_snprintf(
+            path, sizeof(path), "%s/powerOff?skipShutdown=%s", f->vm,
+            fence_opt_bool(f->o, O_SHUTDOWN) ? "false" : "true");
+    } else {
+        rc = geoha_snprintf(path, sizeof(path), "%s/start", f->vm);
+    }
+    if (rc != 0) {
+        return GEOHA_E_CONFIG;
+    }
+    geoha_arm_op_init(&op);
+    rc =
+        geoha_arm_send(f->arm, GEOHA_ARM_POST, path, API_COMPUTE, NULL, d, &op);
+    if (rc == GEOHA_E_REMOTE && geoha_arm_last_status(f->arm) == 409) {
+        /* An earlier attempt's operation is still running: wait for the
+         * power state it leads to. */
+        geoha_notice("Another operation is running on the VM; waiting for "
+                     "its power state | vm='%s' detail='%s'",
+                     f->plug, geoha_arm_last_error(f->arm));
+        rc = power_wait(f, off, d, &p);
+        goto done;
+    }
+    if (rc != 0) {
+        rc = fail(f, rc,
+                  off ? "Power-off request failed" : "Power-on request failed");
+        goto done;
+    }
+    geoha_info("%s requested | vm='%s' status=%d",
+               off ? "Power-off" : "Power-on", f->plug, op.status);
+    rc = geoha_arm_lro_wait(f->arm, &op, d, NULL);
+    if (rc != 0) {
+        char opmsg[ERR_MAX];
+        int oprc = rc;
+        struct geoha_deadline last = geoha_deadline_min(d, LAST_LOOK_MS);
+
+        geoha_strlcpy(opmsg, geoha_arm_last_error(f->arm), sizeof(opmsg));
+        geoha_warn("The %s operation did not succeed; checking the power "
+                   "state | vm='%s' detail='%s'",
+                   off ? "power-off" : "power-on", f->plug, opmsg);
+        if (oprc == GEOHA_E_REMOTE || oprc == GEOHA_E_DEADLINE) {
+            /* Failed, or out of time: one last look. */
+            if (geoha_deadline_expired(d)) {
+                geoha_deadline_init(&last, LAST_LOOK_MS);
+            }
+            rc = power_read(f, &last, &p);
+            if (rc == 0 && (off ? power_off(p) : p == PS_RUNNING)) {
+                goto done;
+            }
+            geoha_snprintf(f->err, sizeof(f->err),
+                           "%s operation: %s (the VM is %s)",
+                           off ? "Power-off" : "Power-on",
+                           opmsg[0] != '\0' ? opmsg : geoha_strerror(oprc),
+                           power_names[p]);
+            rc = oprc;
+            goto done;
+        }
+        /* The status could not be read: the power state will tell. */
+    }
+    rc = power_wait(f, off, d, &p);
+done:
+    geoha_arm_op_clear(&op);
+    return rc;
+}
+
+/* ---- fabric fencing ---- */
+
+struct fabric {
+    bool tm_done; /* the endpoint is disabled */
+    bool db_sent; /* a stop was requested */
+    int failures;
+    struct geoha_arm_op db_op;
+    char db_name[GEOHA_MAPVAL_MAX];
+};
+
+static const char *
+map_target(struct fence *f, const struct geoha_map *m)
+{
+    const char *v = NULL;
+
+    if (f->target != NULL) {
+        v = geoha_map_get(m, f->target);
+    }
+    if (v == NULL && f->plug != NULL) {
+        v = geoha_map_get(m, f->plug);
+    }
+    return v;
+}
+
+static int
+resource_path(char *dst, size_t size, const char *sub, const char *rg,
+              const char *provider, const char *name_or_id)
+{
+    if (name_or_id[0] == '/') {
+        return geoha_snprintf(dst, size, "%s", name_or_id);
+    }
+    return geoha_arm_path(dst, size, sub, rg, provider, name_or_id, NULL);
+}
+
+static void
+fabric_tm(struct fence *f, struct fabric *fb, const struct geoha_deadline *d)
+{
+    struct geoha_map m;
+    char err[ERR_MAX];
+    char base[GEOHA_ARM_PATH_MAX];
+    char path[GEOHA_ARM_PATH_MAX];
+    const char *profile = fence_opt(f->o, O_TM_PROFILE);
+    const char *rg = fence_opt(f->o, O_TM_RG);
+    const char *type = fence_opt(f->o, O_TM_TYPE);
+    const char *ep;
+    json_t *body = NULL;
+    int rc;
+
+    if (profile == NULL || profile[0] == '\0'
+        || parse_map(f, O_TM_ENDPOINTS, &m, err, sizeof(err)) != 0) {
+        return;
+    }
+    ep = map_target(f, &m);
+    if (ep == NULL) {
+        fb->failures++;
+        geoha_err("Fabric fencing: no Traffic Manager endpoint for the "
+                  "target in tm_endpoints | node='%s' plug='%s'",
+                  f->target != NULL ? f->target : "", f->plug);
+        return;
+    }
+    rc = resource_path(base, sizeof(base), f->sub, rg != NULL ? rg : f->rg,
+                       PROVIDER_TM, profile);
+    if (rc == 0) {
+        rc = geoha_snprintf(path, sizeof(path), "%s/%s/%s", base, type, ep);
+    }
+    body = json_pack("{s:{s:s}}", "properties", "endpointStatus", "Disabled");
+    if (rc != 0 || body == NULL) {
+        fb->failures++;
+        geoha_err("Fabric fencing: cannot build the endpoint request | "
+                  "endpoint='%s'",
+                  ep);
+        json_decref(body);
+        return;
+    }
+    geoha_info("Fabric fencing: disabling the Traffic Manager endpoint | "
+               "profile='%s' endpoint='%s'",
+               profile, ep);
+    rc = geoha_arm_call(f->arm, GEOHA_ARM_PATCH, path, API_NETWORK, body, d,
+                        NULL);
+    json_decref(body);
+    if (rc != 0) {
+        fb->failures++;
+        geoha_err("Fabric fencing: disabling the Traffic Manager endpoint "
+                  "failed; going on with the power-off | endpoint='%s' "
+                  "error='%s'",
+                  ep, geoha_arm_last_error(f->arm));
+        return;
+    }
+    fb->tm_done = true;
+    geoha_notice("Fabric fencing: Traffic Manager endpoint disabled | "
+                 "profile='%s' endpoint='%s'",
+                 profile, ep);
+}
+
+/* Send the stop of the target's database server when it is a writer. */
+static void
+fabric_db(struct fence *f, struct fabric *fb, const struct geoha_deadline *d)
+{
+    struct geoha_map m;
+    char err[ERR_MAX];
+    char path[GEOHA_ARM_PATH_MAX];
+    char stop[GEOHA_ARM_PATH_MAX + 8];
+    const char *rg = fence_opt(f->o, O_DB_RG);
+    const char *server;
+    char role[32] = "";
+    char state[32] = "";
+    const char *s;
+    json_t *j = NULL;
+    int rc;
+
+    if (strcmp(fence_opt(f->o, O_DB_ACTION), "none") == 0
+        || parse_map(f, O_DB_SERVERS, &m, err, sizeof(err)) != 0 || m.n == 0) {
+        return;
+    }
+    server = map_target(f, &m);
+    if (server == NULL) {
+        fb->failures++;
+        geoha_err("Fabric fencing: no database server for the target in "
+                  "db_servers | node='%s' plug='%s'",
+                  f->target != NULL ? f->target : "", f->plug);
+        return;
+    }
+    geoha_strlcpy(fb->db_name, server, sizeof(fb->db_name));
+    rc = resource_path(path, sizeof(path), f->sub, rg != NULL ? rg : f->rg,
+                       PROVIDER_DB, server);
+    if (rc == 0) {
+        rc = geoha_arm_get(f->arm, path, API_MYSQL, d, &j);
+    }
+    if (rc != 0) {
+        fb->failures++;
+        geoha_err("Fabric fencing: reading the database server failed; "
+                  "going on with the power-off | server='%s' error='%s'",
+                  server,
+                  geoha_arm_last_error(f->arm)[0] != '\0'
+                      ? geoha_arm_last_error(f->arm)
+                      : geoha_strerror(rc));
+        return;
+    }
+    /* Copies: j goes before the stop is sent. */
+    s = geoha_arm_json_str(j, "properties.replicationRole");
+    geoha_strlcpy(role, s != NULL ? s : "None", sizeof(role));
+    s = geoha_arm_json_str(j, "properties.state");
+    geoha_strlcpy(state, s != NULL ? s : "", sizeof(state));
+    json_decref(j);
+    if (strcasecmp(role, "Replica") == 0) {
+        geoha_info("Fabric fencing: the database server is a replica; left "
+                   "as it is | server='%s'",
+                   server);
+        return;
+    }
+    if (strcasecmp(state, "Stopped") == 0
+        || strcasecmp(state, "Stopping") == 0) {
+        geoha_notice("Fabric fencing: the database server is already %s | "
+                     "server='%s'",
+                     state, server);
+        return;
+    }
+    geoha_snprintf(stop, sizeof(stop), "%s/stop", path);
+    geoha_info("Fabric fencing: stopping the writer database server | "
+               "server='%s' role='%s'",
+               server, role);
+    rc = geoha_arm_send(f->arm, GEOHA_ARM_POST, stop, API_MYSQL, NULL, d,
+                        &fb->db_op);
+    if (rc == GEOHA_E_REMOTE && geoha_arm_last_status(f->arm) == 409) {
+        geoha_notice("Fabric fencing: another operation is running on the "
+                     "database server; not waiting for it | server='%s' "
+                     "detail='%s'",
+                     server, geoha_arm_last_error(f->arm));
+        return;
+    }
+    if (rc != 0) {
+        fb->failures++;
+        geoha_err("Fabric fencing: stopping the database server failed; "
+                  "going on with the power-off | server='%s' error='%s'",
+                  server, geoha_arm_last_error(f->arm));
+        return;
+    }
+    fb->db_sent = true;
+}
+
+/* After the power operation: how did the database stop end? */
+static void
+fabric_db_finish(struct fence *f, struct fabric *fb,
+                 const struct geoha_deadline *fabric_d)
+{
+    struct geoha_deadline d = *fabric_d;
+    int rc;
+
+    if (!fb->db_sent) {
+        return;
+    }
+    if (geoha_deadline_left_ms(&d) < LAST_LOOK_MS) {
+        geoha_deadline_init(&d, LAST_LOOK_MS);
+    }
+    rc = geoha_arm_lro_wait(f->arm, &fb->db_op, &d, NULL);
+    if (rc == 0) {
+        geoha_notice("Fabric fencing: database server stopped | server='%s'",
+                     fb->db_name);
+    } else if (rc == GEOHA_E_DEADLINE) {
+        geoha_warn("Fabric fencing: the database server stop is still "
+                   "running (requested, not waited for beyond "
+                   "fabric_timeout) | server='%s'",
+                   fb->db_name);
+    } else {
+        fb->failures++;
+        geoha_err("Fabric fencing: the database server stop failed | "
+                  "server='%s' error='%s'",
+                  fb->db_name, geoha_arm_last_error(f->arm));
+    }
+}
+
+static bool
+fabric_configured(struct fence *f)
+{
+    const char *p = fence_opt(f->o, O_TM_PROFILE);
+    const char *db = fence_opt(f->o, O_DB_SERVERS);
+
+    return (p != NULL && p[0] != '\0')
+           || (db != NULL && db[0] != '\0'
+               && strcmp(fence_opt(f->o, O_DB_ACTION), "none") != 0);
+}
+
+/* ---- actions ---- */
+
+static int
+do_off(struct fence *f, bool *already)
+{
+    struct fabric fb;
+    struct geoha_deadline fd;
+    struct geoha_deadline pd;
+    enum power p = PS_UNKNOWN;
+    bool fabric = fabric_configured(f);
+    int rc;
+
+    memset(&fb, 0, sizeof(fb));
+    geoha_arm_op_init(&fb.db_op);
+    *already = false;
+    fd = deadline_s(fence_opt_ll(f->o, O_FABRIC_TIMEOUT));
+    if (fabric) {
+        /* Cut the region off first: it stops taking traffic and writes
+         * even if the power-off is slow. */
+        fabric_tm(f, &fb, &fd);
+        fabric_db(f, &fb, &fd);
+    }
+    pd = deadline_s(fence_opt_ll(f->o, O_POWER_TIMEOUT));
+    rc = power_read(f, &pd, &p);
+    if (rc == 0 && power_off(p)) {
+        *already = true;
+        geoha_notice("The VM is already %s | vm='%s'", power_names[p], f->plug);
+    } else if (rc == 0) {
+        geoha_info("Powering off | vm='%s' state=%s shutdown=%s", f->plug,
+                   power_names[p],
+                   fence_opt_bool(f->o, O_SHUTDOWN) ? "graceful" : "skipped");
+        rc = power_change(f, true, &pd);
+    }
+    if (fabric) {
+        fabric_db_finish(f, &fb, &fd);
+        if (fb.failures > 0) {
+            geoha_err("Fabric fencing had %d failed step(s); the power-off "
+                      "%s | vm='%s'",
+                      fb.failures, rc == 0 ? "is confirmed" : "failed too",
+                      f->plug);
+        }
+    }
+    geoha_arm_op_clear(&fb.db_op);
+    if (rc == 0) {
+        geoha_notice("The VM is off | vm='%s'", f->plug);
+    }
+    return rc;
+}
+
+static int
+do_on(struct fence *f, bool *already)
+{
+    long long tries = fence_opt_ll(f->o, O_RETRY_ON);
+    struct geoha_deadline pd = deadline_s(fence_opt_ll(f->o, O_POWER_TIMEOUT));
+    enum power p = PS_UNKNOWN;
+    int rc;
+
+    *already = false;
+    rc = power_read(f, &pd, &p);
+    if (rc != 0) {
+        return rc;
+    }
+    if (p == PS_RUNNING) {
+        *already = true;
+        return 0;
+    }
+    for (long long i = 0; i < tries; i++) {
+        if (i > 0) {
+            geoha_warn("Power-on attempt %lld of %lld failed; retrying | "
+                       "vm='%s' error='%s'",
+                       i, tries, f->plug, f->err);
+            pd = deadline_s(fence_opt_ll(f->o, O_POWER_TIMEOUT));
+        }
+        rc = power_change(f, false, &pd);
+        if (rc == 0) {
+            geoha_notice("The VM is running | vm='%s'", f->plug);
+            break;
+        }
+    }
+    return rc;
+}
+
+static void
+sleep_s(long long seconds)
+{
+    struct geoha_deadline d = deadline_s(seconds);
+
+    if (seconds > 0) {
+        geoha_sleep_ms(&d, seconds * 1000);
+    }
+}
+
+static int
+action_off(struct fence *f)
+{
+    bool already = false;
+    int rc = do_off(f, &already);
+
+    if (rc == 0) {
+        sleep_s(already ? 0 : fence_opt_ll(f->o, O_POWER_WAIT));
+        printf("Success: %s\n", already ? "Already OFF" : "Powered OFF");
+    }
+    return rc;
+}
+
+static int
+action_on(struct fence *f)
+{
+    bool already = false;
+    int rc = do_on(f, &already);
+
+    if (rc == 0) {
+        sleep_s(already ? 0 : fence_opt_ll(f->o, O_POWER_WAIT));
+        printf("Success: %s\n", already ? "Already ON" : "Powered ON");
+    }
+    return rc;
+}
+
+/*
+ * Off (with fabric fencing), then on: the node comes back, still cut off
+ * from traffic and its database until the cluster brings them back. As
+ * in fence-agents, a failed power-on does not fail the reboot: the node
+ * was fenced, which is what the cluster waits for.
+ */
+static int
+action_reboot(struct fence *f)
+{
+    bool already = false;
+    int rc = do_off(f, &already);
+
+    if (rc != 0) {
+        return rc;
+    }
+    sleep_s(fence_opt_ll(f->o, O_POWER_WAIT));
+    rc = do_on(f, &already);
+    if (rc != 0) {
+        geoha_err("The VM is off (fenced) but did not power on again | "
+                  "vm='%s' error='%s'",
+                  f->plug, f->err);
+    }
+    printf("Success: Rebooted\n");
+    return 0;
+}
+
+static int
+action_status(struct fence *f, bool *off)
+{
+    struct geoha_deadline d = deadline_s(fence_opt_ll(f->o, O_API_TIMEOUT));
+    enum power p = PS_UNKNOWN;
+    int rc = power_read(f, &d, &p);
+
+    if (rc != 0) {
+        return rc;
+    }
+    if (p == PS_UNKNOWN) {
+        geoha_strlcpy(f->err,
+                      "The VM's PowerState is not one fence_geoha "
+                      "knows",
+                      sizeof(f->err));
+        return GEOHA_E_PROTOCOL;
+    }
+    printf("Status: %s\n", power_off(p) ? "OFF" : "ON");
+    geoha_debug("Status | vm='%s' state=%s", f->plug, power_names[p]);
+    *off = power_off(p);
+    return 0;
+}
+
+static int
+action_monitor(struct fence *f)
+{
+    struct geoha_deadline d = deadline_s(fence_opt_ll(f->o, O_API_TIMEOUT));
+    char path[GEOHA_ARM_PATH_MAX];
+    enum power p;
+    json_t *j = NULL;
+    int rc;
+
+    if (f->plug != NULL) {
+        return power_read(f, &d, &p);
+    }
+    /* One read: the first page of the resource group's VMs. */
+    rc = geoha_arm_path(path, sizeof(path), f->sub, f->rg, PROVIDER_VM, NULL);
+    if (rc != 0) {
+        return GEOHA_E_CONFIG;
+    }
+    rc = geoha_arm_get(f->arm, path, API_COMPUTE, &d, &j);
+    json_decref(j);
+    if (rc != 0) {
+        return fail(f, rc, "Listing the resource group's VMs failed");
+    }
+    return 0;
+}
+
+static int
+action_list(struct fence *f, bool with_status)
+{
+    struct geoha_deadline d = deadline_s(fence_opt_ll(f->o, O_API_TIMEOUT));
+    const char *sep = fence_opt(f->o, O_SEPARATOR);
+    char path[GEOHA_ARM_PATH_MAX];
+    json_t *list = NULL;
+    json_t *vm;
+    size_t i;
+    int rc;
+
+    rc = geoha_arm_path(path, sizeof(path), f->sub, f->rg, PROVIDER_VM, NULL);
+    if (rc != 0) {
+        return GEOHA_E_CONFIG;
+    }
+    rc = geoha_arm_list(f->arm, path, API_COMPUTE, 0, &d, &list);
+    if (rc != 0) {
+        return fail(f, rc, "Listing the resource group's VMs failed");
+    }
+    json_array_foreach(list, i, vm)
+    {
+        const char *name = json_string_value(json_object_get(vm, "name"));
+        enum power p = PS_UNKNOWN;
+
+        if (name == NULL || !geoha_arm_name_valid(name)) {
+            continue;
+        }
+        if (!with_status) {
+            printf("%s%s\n", name, sep);
+            continue;
+        }
+        f->plug = name;
+        rc = geoha_arm_path(f->vm, sizeof(f->vm), f->sub, f->rg, PROVIDER_VM,
+                            name, NULL);
+        if (rc == 0) {
+            rc = power_read(f, &d, &p);
+        }
+        printf("%s%s%s%s\n", name, sep, sep,
+               rc != 0 || p == PS_UNKNOWN ? "UNKNOWN"
+               : power_off(p)             ? "OFF"
+                                          : "ON");
+        rc = 0;
+    }
+    json_decref(list);
+    f->plug = NULL;
+    return 0;
+}
+
+static void
+log_setup(struct fence *f)
+{
+    const char *rsc = f->plug != NULL ? f->plug : AGENT_NAME;
+
+    geoha_log_init(AGENT_NAME, rsc);
+    if (f->verbose) {
+        qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
+                          "*", LOG_DEBUG);
+        qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
+                          "*", LOG_DEBUG);
+    }
+    if (fence_opt_bool(f->o, O_QUIET)) {
+        qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_FALSE);
+    }
+}
+
+/* Whether s is a short word that is safe to echo in a message. */
+static bool
+key_like(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > 32) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
+              || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* "off", "OFF", "meta-data" -> the action's canonical name, or NULL. */
+static const char *
+action_name(const char *a)
+{
+    static const char *const names[] = {
+        "on",          "off",     "reboot",   "status",       "list",
+        "list-status", "monitor", "metadata", "validate-all",
+    };
+
+    if (a == NULL) {
+        return NULL;
+    }
+    if (strcasecmp(a, "meta-data") == 0) {
+        return "metadata";
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcasecmp(a, names[i]) == 0) {
+            return names[i];
+        }
+    }
+    return NULL;
+}
+
+static int64_t
+poll_interval_ms(const struct fence_opts *o)
+{
+    const char *env = getenv(FENCE_ENV_POLL_MS);
+    long long ms;
+
+    if (env != NULL && geoha_parse_ll(env, 10, 600000, &ms) == 0) {
+        return ms;
+    }
+    ms = fence_opt_ll(o, O_STATUS_SLEEP) * 1000;
+    return ms > 0 ? ms : 100;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct fence_opts o;
+    struct fence f;
+    char err[ERR_MAX] = "";
+    const char *given;
+    int ec = FENCE_EC_ERROR;
+    int rc;
+
+    fence_opts_init(&o);
+    memset(&f, 0, sizeof(f));
+    f.o = &o;
+    if (argc > 1) {
+        (void)fence_opts_parse_argv(&o, argc, argv);
+    } else {
+        (void)fence_opts_parse_fd(&o, STDIN_FILENO);
+    }
+    given = fence_opt(&o, O_ACTION);
+    f.action = action_name(given);
+    f.plug = fence_opt(&o, O_PLUG);
+    if (f.plug != NULL && f.plug[0] == '\0') {
+        f.plug = NULL;
+    }
+    f.target = fence_opt(&o, O_NODENAME);
+    f.verbose = fence_opt_bool(&o, O_VERBOSE);
+    f.debug_file = fence_opt(&o, O_DEBUG_FILE);
+
+    /* Help, version and metadata need nothing else and log nothing. */
+    if (o.error == NULL && fence_opt_bool(&o, O_HELP)) {
+        fence_usage(stdout);
+        ec = FENCE_EC_OK;
+        goto out;
+    }
+    if (o.error == NULL && fence_opt_bool(&o, O_VERSION)) {
+        printf("%s %s\n", AGENT_NAME, GEOHA_VERSION);
+        ec = FENCE_EC_OK;
+        goto out;
+    }
+    if (o.error == NULL && geoha_streq(f.action, "metadata")) {
+        for (unsigned i = 0; i < o.n_warn; i++) {
+            fprintf(stderr, "%s: warning: %s\n", AGENT_NAME, o.warn[i]);
+        }
+        ec = fence_metadata(stdout) == 0 ? FENCE_EC_OK : FENCE_EC_ERROR;
+        goto out;
+    }
+
+    log_setup(&f);
+    for (unsigned i = 0; i < o.n_warn; i++) {
+        geoha_warn("%s", o.warn[i]);
+    }
+    if (o.error != NULL) {
+        geoha_err("%s", o.error);
+        goto out;
+    }
+    if (o.given == 0) {
+        geoha_err("No options: give them on the command line, or as "
+                  "key=value lines on standard input (see --help)");
+        goto out;
+    }
+    if (f.action == NULL) {
+        /* given may be anything: print it only when it looks like a word */
+        geoha_err("Unknown action '%.32s' (on, off, reboot, status, list, "
+                  "list-status, monitor, metadata, validate-all)",
+                  given != NULL && key_like(given) ? given : "?");
+        goto out;
+    }
+    if (fence_opts_check(&o, err, sizeof(err)) != 0) {
+        geoha_err("%s", err);
+        goto out;
+    }
+    f.poll_ms = poll_interval_ms(&o);
+
+    {
+        bool need_plug = strcmp(f.action, "on") == 0
+                         || strcmp(f.action, "off") == 0
+                         || strcmp(f.action, "reboot") == 0
+                         || strcmp(f.action, "status") == 0;
+        struct geoha_deadline d;
+
+        rc = validate(&f, true, need_plug);
+        if (rc != 0) {
+            geoha_err("%s", f.err);
+            goto out;
+        }
+        if (strcmp(f.action, "validate-all") == 0) {
+            geoha_info("Configuration is valid");
+            ec = FENCE_EC_OK;
+            goto out;
+        }
+        if ((strcmp(f.action, "off") == 0 || strcmp(f.action, "reboot") == 0)
+            && fence_opt_ll(&o, O_DELAY) > 0) {
+            geoha_info("Delay %lld second(s) before fencing",
+                       fence_opt_ll(&o, O_DELAY));
+            sleep_s(fence_opt_ll(&o, O_DELAY));
+        }
+        d = deadline_s(fence_opt_ll(&o, O_API_TIMEOUT));
+        rc = connect_arm(&f, &d);
+        if (rc != 0) {
+            geoha_err("%s", f.err);
+            goto out;
+        }
+    }
+
+    if (strcmp(f.action, "off") == 0) {
+        rc = action_off(&f);
+    } else if (strcmp(f.action, "on") == 0) {
+        rc = action_on(&f);
+    } else if (strcmp(f.action, "reboot") == 0) {
+        rc = action_reboot(&f);
+    } else if (strcmp(f.action, "status") == 0) {
+        bool off = false;
+
+        rc = action_status(&f, &off);
+        if (rc == 0 && off) {
+            ec = FENCE_EC_STATUS_OFF;
+            goto out;
+        }
+    } else if (strcmp(f.action, "monitor") == 0) {
+        rc = action_monitor(&f);
+    } else if (strcmp(f.action, "list") == 0) {
+        rc = action_list(&f, false);
+    } else {
+        rc = action_list(&f, true);
+    }
+    if (rc != 0) {
+        geoha_err("Action '%s' failed | vm='%s' error='%s'", f.action,
+                  f.plug != NULL ? f.plug : "",
+                  f.err[0] != '\0' ? f.err : geoha_strerror(rc));
+    }
+    ec = fence_exit(rc);
+out:
+    fflush(stdout);
+    geoha_arm_client_free(f.arm);
+    free(f.sub);
+    free(f.rg);
+    geoha_log_close();
+    fence_opts_clear(&o);
+    return ec;
+}

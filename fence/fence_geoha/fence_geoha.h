@@ -1,0 +1,162 @@
+/*
+ * fence_geoha: internal interface between the option parser (options.c)
+ * and the actions (fence_geoha.c). Not installed.
+ */
+#ifndef FENCE_GEOHA_H
+#define FENCE_GEOHA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit codes of the fence agent API (as fence-agents' fencing.py). */
+#define FENCE_EC_OK 0
+#define FENCE_EC_ERROR 1
+#define FENCE_EC_STATUS_OFF 2
+
+/* Bounds on what the agent reads as options. */
+#define FENCE_STDIN_MAX (64u * 1024u) /* bytes of standard input */
+#define FENCE_LINE_MAX 4096u          /* bytes of one stdin line */
+#define FENCE_KEY_MAX 64u             /* bytes of one option name */
+#define FENCE_MSG_MAX 32u             /* warnings kept from parsing */
+
+enum fopt_type {
+    FOPT_STRING,
+    FOPT_BOOL,   /* no argument on the command line */
+    FOPT_SECOND, /* whole seconds */
+    FOPT_INT,
+    FOPT_SELECT, /* one of choices[] */
+};
+
+/* Every option the agent knows. Aliases share their canonical slot. */
+enum fopt_id {
+    O_ACTION,
+    O_PLUG,
+    O_PORT,
+    O_NODENAME,
+    O_LOGIN,
+    O_USERNAME,
+    O_CLIENT_ID,
+    O_PASSWD,
+    O_PASSWORD,
+    O_PASSWD_SCRIPT,
+    O_PASSWORD_SCRIPT,
+    O_TENANT,
+    O_TENANT_ALIAS,
+    O_SUBSCRIPTION,
+    O_RG,
+    O_MSI,
+    O_AUTH,
+    O_SECRET_FILE,
+    O_TOKEN_FILE,
+    O_CLOUD,
+    O_ARM_ENDPOINT,
+    O_LOGIN_ENDPOINT,
+    O_IMDS_ENDPOINT,
+    O_CA_FILE,
+    O_SHUTDOWN,
+    O_POWER_TIMEOUT,
+    O_POWER_WAIT,
+    O_DELAY,
+    O_STATUS_SLEEP,
+    O_API_TIMEOUT,
+    O_RETRY_ON,
+    O_TM_PROFILE,
+    O_TM_RG,
+    O_TM_ENDPOINTS,
+    O_TM_TYPE,
+    O_DB_SERVERS,
+    O_DB_RG,
+    O_DB_ACTION,
+    O_FABRIC_TIMEOUT,
+    O_NETWORK_FENCING,
+    O_SEPARATOR,
+    O_VERBOSE,
+    O_DEBUG_FILE,
+    O_DEBUG,
+    O_QUIET,
+    O_VERSION,
+    O_HELP,
+    O_N,
+};
+
+/* Flags of struct fopt. */
+#define FOPT_DEPRECATED 0x1u /* metadata deprecated="1" */
+#define FOPT_REFUSED 0x2u    /* accepted only to be refused (secrets) */
+#define FOPT_HIDDEN 0x4u     /* accepted, not in the metadata */
+
+struct fopt {
+    const char *name;    /* stdin key and metadata name */
+    const char *longopt; /* command line, without "--"; NULL: canon's */
+    int shortopt;        /* 0: none */
+    enum fopt_type type;
+    const char *def;     /* default, or NULL */
+    const char *argname; /* "[id]" in the usage and getopt text */
+    unsigned flags;
+    enum fopt_id canon;    /* the slot this option sets */
+    const char *obsoletes; /* metadata obsoletes="…" */
+    const char *const *choices;
+    const char *shortdesc;
+};
+
+extern const struct fopt fence_opts_table[O_N];
+
+/* Option defaults that code and metadata share. */
+#define FENCE_DEFAULT_ACTION "reboot"
+#define FENCE_DEFAULT_POWER_TIMEOUT "150"
+#define FENCE_DEFAULT_POWER_WAIT "0"
+#define FENCE_DEFAULT_DELAY "0"
+#define FENCE_DEFAULT_STATUS_SLEEP "1"
+#define FENCE_DEFAULT_API_TIMEOUT "30"
+#define FENCE_DEFAULT_RETRY_ON "1"
+#define FENCE_DEFAULT_TM_TYPE "ExternalEndpoints"
+#define FENCE_DEFAULT_DB_ACTION "stop"
+#define FENCE_DEFAULT_FABRIC_TIMEOUT "30"
+#define FENCE_DEFAULT_SEPARATOR ","
+
+/* Overrides stonith_status_sleep in milliseconds (tests). */
+#define FENCE_ENV_POLL_MS "GEOHA_ARM_POLL_MS"
+
+/* The options as given, one slot per canonical option. */
+struct fence_opts {
+    char *val[O_N]; /* owned; NULL: not given */
+    unsigned given; /* options set (after aliases) */
+    char *warn[FENCE_MSG_MAX];
+    unsigned n_warn;
+    char *error; /* the first fatal parse error, or NULL */
+};
+
+void fence_opts_init(struct fence_opts *o);
+void fence_opts_clear(struct fence_opts *o);
+
+/*
+ * Parse the command line (getopt_long, fence-agents' option names) or
+ * key=value text (standard input). Warnings (unknown options, repeated
+ * keys, lines that are not key=value) go to o->warn; a fatal problem
+ * (refused secret option, NUL byte, line or input too long, bad command
+ * line) sets o->error. Returns 0, or -EINVAL when o->error was set.
+ */
+int fence_opts_parse_argv(struct fence_opts *o, int argc, char **argv);
+int fence_opts_parse_text(struct fence_opts *o, const char *text, size_t len);
+/* Read fd (at most FENCE_STDIN_MAX bytes) and parse it as text. */
+int fence_opts_parse_fd(struct fence_opts *o, int fd);
+
+/*
+ * Check every given value against its type (numbers, booleans, choices).
+ * Returns 0, or -EINVAL with the reason in err.
+ */
+int fence_opts_check(const struct fence_opts *o, char *err, size_t errlen);
+
+/* The value given for id (via any alias), else its default, else NULL. */
+const char *fence_opt(const struct fence_opts *o, enum fopt_id id);
+/* Whether id (or an alias) was given. */
+bool fence_opt_given(const struct fence_opts *o, enum fopt_id id);
+/* Typed accessors; only valid after fence_opts_check() passed. */
+bool fence_opt_bool(const struct fence_opts *o, enum fopt_id id);
+long long fence_opt_ll(const struct fence_opts *o, enum fopt_id id);
+
+/* The fence-agents metadata XML and the --help text. */
+int fence_metadata(FILE *out);
+void fence_usage(FILE *out);
+
+#endif /* FENCE_GEOHA_H */
