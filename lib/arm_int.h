@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
+#include "curl_dl.h" /* libcurl, loaded on first use */
 
 #include "geoha/arm.h"
 
