@@ -30,7 +30,7 @@ geoha_php_quote_n(struct geoha_buf *b, const char *s, size_t len)
             rc = geoha_buf_append(b, s[i] == '\\' ? "\\\\" : "\\'", 2);
         }
     }
-    if (rc == 0) {
+    if (rc == 0 && run > 0) { /* s may be NULL when len is 0 */
         rc = geoha_buf_append(b, s + len - run, run);
     }
     if (rc == 0) {

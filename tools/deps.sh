@@ -10,7 +10,8 @@ libcorosync-common-dev libcmap-dev libquorum-dev libvotequorum-dev
 default-libmysqlclient-dev libcurl4-openssl-dev libjansson-dev
 libcmocka-dev mariadb-server mariadb-client php-cli php-mysql
 libxml2-utils rsync openssh-client openssh-server clang-format
-fence-agents iproute2 inotify-tools procps psmisc python3 curl"
+fence-agents iproute2 inotify-tools procps psmisc python3 curl
+clang-14 libclang-rt-14-dev llvm-14"
 
 missing=""
 for p in $PACKAGES; do
