@@ -1192,3 +1192,392 @@ geoha_sql_verify_write(struct geoha_sql *c, const char *node)
     geoha_buf_clear(&b);
     return rc;
 }
+
+/* ---- semi-synchronous replication ---- */
+
+void
+geoha_sql_semisync_init(struct geoha_sql_semisync *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    memset(s, 0, sizeof(*s));
+    s->timeout_ms = -1;
+    s->clients = -1;
+    s->waiting = -1;
+}
+
+/* ON/OFF, 1/0 as SHOW prints them. */
+static int
+onoff(const char *v, bool *out)
+{
+    if (v == NULL) {
+        return GEOHA_E_PROTOCOL;
+    }
+    if (geoha_streq_ci(v, "ON") || strcmp(v, "1") == 0) {
+        *out = true;
+        return 0;
+    }
+    if (geoha_streq_ci(v, "OFF") || strcmp(v, "0") == 0) {
+        *out = false;
+        return 0;
+    }
+    return GEOHA_E_PROTOCOL;
+}
+
+static int
+count_of(const char *v, long long *out)
+{
+    return v != NULL && geoha_parse_ll(v, 0, INT64_MAX, out) == 0
+               ? 0
+               : GEOHA_E_PROTOCOL;
+}
+
+/* The rest of name after prefix, compared without case; NULL if none. */
+static const char *
+after_ci(const char *name, const char *prefix)
+{
+    size_t n = strlen(prefix);
+
+    for (size_t i = 0; i < n; i++) {
+        if (tolower((unsigned char)name[i]) != prefix[i]) {
+            return NULL; /* also stops at name's end */
+        }
+    }
+    return name + n;
+}
+
+int
+geoha_sql_semisync_add(struct geoha_sql_semisync *s, const char *name,
+                       const char *value)
+{
+    const char *k, *role = NULL;
+    bool source = false;
+
+    if (s == NULL || name == NULL) {
+        return -EINVAL;
+    }
+    k = after_ci(name, "rpl_semi_sync_");
+    if (k == NULL) {
+        return 0;
+    }
+    if (after_ci(k, "master_") != NULL) {
+        role = "master", source = true;
+    } else if (after_ci(k, "source_") != NULL) {
+        role = "source", source = true;
+    } else if (after_ci(k, "slave_") != NULL) {
+        role = "slave";
+    } else if (after_ci(k, "replica_") != NULL) {
+        role = "replica";
+    } else {
+        return 0;
+    }
+    k += strlen(role) + 1;
+    if (source) {
+        /* every variable or status of the writer side says it is there */
+        s->source_available = true;
+        geoha_strlcpy(s->source_word, role, sizeof(s->source_word));
+        if (geoha_streq_ci(k, "enabled")) {
+            return onoff(value, &s->source_enabled);
+        }
+        if (geoha_streq_ci(k, "status")) {
+            return onoff(value, &s->source_active);
+        }
+        if (geoha_streq_ci(k, "wait_no_slave")
+            || geoha_streq_ci(k, "wait_no_replica")) {
+            return onoff(value, &s->wait_no_replica);
+        }
+        if (geoha_streq_ci(k, "timeout")) {
+            return count_of(value, &s->timeout_ms);
+        }
+        if (geoha_streq_ci(k, "clients")) {
+            return count_of(value, &s->clients);
+        }
+        if (geoha_streq_ci(k, "wait_sessions")) {
+            return count_of(value, &s->waiting);
+        }
+        if (geoha_streq_ci(k, "wait_point")) {
+            if (geoha_streq_ci(value, "AFTER_SYNC")) {
+                geoha_strlcpy(s->wait_point, "AFTER_SYNC",
+                              sizeof(s->wait_point));
+            } else if (geoha_streq_ci(value, "AFTER_COMMIT")) {
+                geoha_strlcpy(s->wait_point, "AFTER_COMMIT",
+                              sizeof(s->wait_point));
+            } else {
+                return GEOHA_E_PROTOCOL;
+            }
+            return 0;
+        }
+        return 0;
+    }
+    s->replica_available = true;
+    geoha_strlcpy(s->replica_word, role, sizeof(s->replica_word));
+    if (geoha_streq_ci(k, "enabled")) {
+        return onoff(value, &s->replica_enabled);
+    }
+    if (geoha_streq_ci(k, "status")) {
+        return onoff(value, &s->replica_active);
+    }
+    return 0;
+}
+
+/* Fold every (name, value) row of a SHOW into s. */
+static int
+semisync_show(struct geoha_sql *c, const char *stmt,
+              struct geoha_sql_semisync *s)
+{
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    int rc;
+
+    rc = run(c, stmt, &res);
+    if (rc != 0) {
+        return rc;
+    }
+    if (res == NULL || mysql_num_fields(res) != 2) {
+        mysql_free_result(res);
+        return GEOHA_E_PROTOCOL;
+    }
+    while (rc == 0 && (row = mysql_fetch_row(res)) != NULL) {
+        rc = geoha_sql_semisync_add(s, row[0] != NULL ? row[0] : "", row[1]);
+    }
+    mysql_free_result(res);
+    return rc;
+}
+
+int
+geoha_sql_semisync_get(struct geoha_sql *c, struct geoha_sql_semisync *out)
+{
+    struct geoha_sql_semisync s;
+    int rc;
+
+    if (c == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    geoha_sql_semisync_init(&s);
+    rc = semisync_show(c, "SHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync%'", &s);
+    if (rc == 0) {
+        rc = semisync_show(c, "SHOW GLOBAL STATUS LIKE 'rpl_semi_sync%'", &s);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+#define SEMISYNC_TIMEOUT_MAX_MS (366LL * 24 * 3600 * 1000)
+
+int
+geoha_sql_semisync_source_stmt(const struct geoha_sql_semisync *s, bool on,
+                               int64_t timeout_ms, struct geoha_buf *b)
+{
+    const char *w;
+
+    if (s == NULL || b == NULL) {
+        return -EINVAL;
+    }
+    if (!s->source_available || s->source_word[0] == '\0') {
+        return GEOHA_E_NOT_INSTALLED;
+    }
+    w = s->source_word;
+    if (!on) {
+        geoha_buf_printf(b, "SET GLOBAL rpl_semi_sync_%s_enabled=OFF", w);
+        return b->error;
+    }
+    if (timeout_ms < 1 || timeout_ms > SEMISYNC_TIMEOUT_MAX_MS) {
+        return -EINVAL;
+    }
+    geoha_buf_printf(b,
+                     "SET GLOBAL rpl_semi_sync_%s_wait_point=AFTER_SYNC, "
+                     "rpl_semi_sync_%s_wait_no_%s=ON, "
+                     "rpl_semi_sync_%s_timeout=%lld, "
+                     "rpl_semi_sync_%s_enabled=ON",
+                     w, w, strcmp(w, "source") == 0 ? "replica" : "slave", w,
+                     (long long)timeout_ms, w);
+    return b->error;
+}
+
+int
+geoha_sql_semisync_set_source(struct geoha_sql *c,
+                              const struct geoha_sql_semisync *s, bool on,
+                              int64_t timeout_ms)
+{
+    struct geoha_buf b;
+    int rc;
+
+    if (c == NULL) {
+        return -EINVAL;
+    }
+    geoha_buf_init(&b, 1024);
+    rc = geoha_sql_semisync_source_stmt(s, on, timeout_ms, &b);
+    if (rc == 0) {
+        rc = geoha_sql_exec(c, b.data);
+    }
+    geoha_buf_clear(&b);
+    return rc;
+}
+
+int
+geoha_sql_semisync_set_replica(struct geoha_sql *c,
+                               const struct geoha_sql_semisync *s, bool on,
+                               bool restart_io)
+{
+    struct geoha_sql_replica r = { 0 };
+    struct geoha_sql_semisync now;
+    char stmt[96];
+    int rc;
+
+    if (c == NULL || s == NULL) {
+        return -EINVAL;
+    }
+    if (!s->replica_available || s->replica_word[0] == '\0') {
+        return GEOHA_E_NOT_INSTALLED;
+    }
+    if (s->replica_enabled != on) {
+        rc = geoha_snprintf(stmt, sizeof(stmt),
+                            "SET GLOBAL rpl_semi_sync_%s_enabled=%s",
+                            s->replica_word, on ? "ON" : "OFF");
+        if (rc == 0) {
+            rc = geoha_sql_exec(c, stmt);
+        }
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    if (!restart_io) {
+        return 0;
+    }
+    rc = geoha_sql_semisync_get(c, &now);
+    if (rc == 0) {
+        rc = geoha_sql_replica_status(c, &r);
+    }
+    if (rc != 0 || !r.configured || r.io == GEOHA_SQL_THREAD_NO
+        || now.replica_active == on) {
+        geoha_sql_replica_clear(&r);
+        return rc;
+    }
+    geoha_sql_replica_clear(&r);
+    rc = exec2(c, "STOP", " IO_THREAD");
+    if (rc == 0) {
+        rc = exec2(c, "START", " IO_THREAD");
+    }
+    return rc;
+}
+
+#define KILL_MAX 4096
+
+int
+geoha_sql_semisync_kill_waiters(struct geoha_sql *c, unsigned *killed)
+{
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    unsigned long long ids[64];
+    unsigned n = 0, total = 0;
+    int rc;
+
+    if (c == NULL) {
+        return -EINVAL;
+    }
+    /* in rounds of at most 64: the result is freed before any KILL */
+    do {
+        n = 0;
+        rc = run(c,
+                 "SELECT ID FROM information_schema.PROCESSLIST "
+                 "WHERE STATE LIKE 'Waiting for semi-sync ACK%' "
+                 "AND ID <> CONNECTION_ID() LIMIT 64",
+                 &res);
+        if (rc != 0) {
+            break;
+        }
+        while (res != NULL && (row = mysql_fetch_row(res)) != NULL && n < 64) {
+            long long id;
+
+            if (row[0] != NULL
+                && geoha_parse_ll(row[0], 1, INT64_MAX, &id) == 0) {
+                ids[n++] = (unsigned long long)id;
+            }
+        }
+        mysql_free_result(res);
+        res = NULL;
+        for (unsigned i = 0; i < n && rc == 0; i++) {
+            char stmt[64];
+
+            geoha_snprintf(stmt, sizeof(stmt), "KILL CONNECTION %llu", ids[i]);
+            rc = geoha_sql_exec(c, stmt);
+            if (rc == GEOHA_E_REMOTE && c->err_no == ER_NO_SUCH_THREAD) {
+                rc = 0; /* it ended by itself meanwhile */
+            } else if (rc == 0) {
+                total++;
+            }
+        }
+    } while (rc == 0 && n > 0 && total < KILL_MAX);
+    if (rc == 0 && killed != NULL) {
+        *killed = total;
+    }
+    return rc;
+}
+
+enum geoha_sql_origin
+geoha_sql_origin_parse(const char *text)
+{
+    static const char *const dflt[] = { "COMPILE-TIME", "COMPILED", "AUTO",
+                                        NULL };
+    static const char *const boot[] = {
+        "CONFIG", "COMMAND-LINE", "COMMAND_LINE", "ENVIRONMENT", "EXPLICIT",
+        "EXTRA",  "GLOBAL",       "SERVER",       "LOGIN",       "PERSISTED",
+        NULL
+    };
+    static const char *const runtime[] = { "SQL", "DYNAMIC", NULL };
+
+    if (text == NULL) {
+        return GEOHA_SQL_ORIGIN_UNKNOWN;
+    }
+    for (size_t i = 0; dflt[i] != NULL; i++) {
+        if (geoha_streq_ci(text, dflt[i])) {
+            return GEOHA_SQL_ORIGIN_DEFAULT;
+        }
+    }
+    for (size_t i = 0; boot[i] != NULL; i++) {
+        if (geoha_streq_ci(text, boot[i])) {
+            return GEOHA_SQL_ORIGIN_BOOT;
+        }
+    }
+    for (size_t i = 0; runtime[i] != NULL; i++) {
+        if (geoha_streq_ci(text, runtime[i])) {
+            return GEOHA_SQL_ORIGIN_RUNTIME;
+        }
+    }
+    return GEOHA_SQL_ORIGIN_UNKNOWN;
+}
+
+int
+geoha_sql_read_only_origin(struct geoha_sql *c, enum geoha_sql_origin *out)
+{
+    char *v = NULL;
+    int rc;
+
+    if (c == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    rc = geoha_sql_query_value(
+        c,
+        c->flavour == GEOHA_SQL_MARIADB
+            ? "SELECT GLOBAL_VALUE_ORIGIN FROM "
+              "information_schema.SYSTEM_VARIABLES "
+              "WHERE VARIABLE_NAME='READ_ONLY'"
+            : "SELECT VARIABLE_SOURCE FROM performance_schema.variables_info "
+              "WHERE VARIABLE_NAME='read_only'",
+        &v);
+    if (rc == GEOHA_E_REMOTE || rc == -ENOENT) {
+        /* performance_schema off, or an older server: cannot tell */
+        *out = GEOHA_SQL_ORIGIN_UNKNOWN;
+        free(v);
+        return 0;
+    }
+    if (rc == 0) {
+        *out = geoha_sql_origin_parse(v);
+    }
+    free(v);
+    return rc;
+}

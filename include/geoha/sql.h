@@ -242,4 +242,101 @@ int geoha_sql_wait_writes_done(struct geoha_sql *c,
  */
 int geoha_sql_verify_write(struct geoha_sql *c, const char *node);
 
+/* ---- semi-synchronous replication ---- */
+
+/*
+ * What a server says about semi-synchronous replication. MariaDB has it
+ * built in (rpl_semi_sync_master_* and _slave_*); MySQL only with its
+ * plugins loaded: semisync_source and semisync_replica (rpl_semi_sync_source_*,
+ * _replica_*) or the older semisync_master and semisync_slave. The words
+ * this server uses are kept, so statements are spelt its way.
+ */
+struct geoha_sql_semisync {
+    bool source_available;  /* the writer side exists (built in / loaded) */
+    bool replica_available; /* the replica side exists */
+    bool source_enabled;    /* rpl_semi_sync_{master,source}_enabled */
+    /* Rpl_semi_sync_{master,source}_status: commits wait for an ack now
+     * (it turns off when a wait times out, on when a replica caught up) */
+    bool source_active;
+    bool wait_no_replica; /* waits the timeout even with no replica */
+    bool replica_enabled; /* rpl_semi_sync_{slave,replica}_enabled */
+    bool replica_active;  /* Rpl_semi_sync_{slave,replica}_status */
+    long long timeout_ms; /* -1 when not known */
+    long long clients;    /* semi-sync replicas connected; -1 unknown */
+    long long waiting;    /* sessions waiting for an ack; -1 unknown */
+    char wait_point[16];  /* "AFTER_SYNC", "AFTER_COMMIT" or "" */
+    char source_word[8];  /* "master" or "source" */
+    char replica_word[8]; /* "slave" or "replica" */
+};
+
+/* Nothing known yet: every count -1, every flag false. */
+void geoha_sql_semisync_init(struct geoha_sql_semisync *s);
+
+/*
+ * Fold one row (name, value) of SHOW GLOBAL VARIABLES or SHOW GLOBAL
+ * STATUS LIKE 'rpl_semi_sync%' into s; names in any case, either
+ * spelling. Names that are not about semi-sync, or not used here, are
+ * ignored. GEOHA_E_PROTOCOL for a value that makes no sense.
+ */
+int geoha_sql_semisync_add(struct geoha_sql_semisync *s, const char *name,
+                           const char *value);
+
+/* Read both the variables and the status of the server (two SHOWs). */
+int geoha_sql_semisync_get(struct geoha_sql *c, struct geoha_sql_semisync *out);
+
+/*
+ * The statement that arms (on) or disarms the writer side, in s's
+ * spelling: arming sets wait point AFTER_SYNC (a commit is acknowledged
+ * only once a replica has it), waiting even with no replica connected,
+ * the timeout, then enabled. Appended to b. GEOHA_E_NOT_INSTALLED when the
+ * server has no writer side, -EINVAL for a timeout outside 1 ms..1 year.
+ */
+int geoha_sql_semisync_source_stmt(const struct geoha_sql_semisync *s, bool on,
+                                   int64_t timeout_ms, struct geoha_buf *b);
+
+/* Run it. */
+int geoha_sql_semisync_set_source(struct geoha_sql *c,
+                                  const struct geoha_sql_semisync *s, bool on,
+                                  int64_t timeout_ms);
+
+/*
+ * Enable or disable the replica side. A running IO thread only picks the
+ * change up when it reconnects: with restart_io, a running IO thread that
+ * does not match is restarted. GEOHA_E_NOT_INSTALLED when the server has
+ * no replica side.
+ */
+int geoha_sql_semisync_set_replica(struct geoha_sql *c,
+                                   const struct geoha_sql_semisync *s, bool on,
+                                   bool restart_io);
+
+/*
+ * Kill (KILL CONNECTION) every session whose commit waits for a replica's
+ * acknowledgement. Their clients get an error, never an acknowledgement;
+ * the transactions stay in this server's binary log (and, once killed, in
+ * its tables). *killed (may be NULL) gets how many were killed.
+ */
+int geoha_sql_semisync_kill_waiters(struct geoha_sql *c, unsigned *killed);
+
+/* Where a global variable's current value comes from. */
+enum geoha_sql_origin {
+    GEOHA_SQL_ORIGIN_UNKNOWN = 0,
+    GEOHA_SQL_ORIGIN_DEFAULT, /* compiled-in default: nothing configured */
+    GEOHA_SQL_ORIGIN_BOOT,    /* option file, command line, persisted */
+    GEOHA_SQL_ORIGIN_RUNTIME, /* SET GLOBAL since the server started */
+};
+
+/*
+ * Map MariaDB's information_schema.SYSTEM_VARIABLES.GLOBAL_VALUE_ORIGIN or
+ * MySQL's performance_schema.variables_info.VARIABLE_SOURCE (pure).
+ */
+enum geoha_sql_origin geoha_sql_origin_parse(const char *text);
+
+/*
+ * Where read_only's current value comes from, so a caller can tell a
+ * server that boots writable from one that was made writable. *out is
+ * GEOHA_SQL_ORIGIN_UNKNOWN when the server cannot say (MySQL with
+ * performance_schema off).
+ */
+int geoha_sql_read_only_origin(struct geoha_sql *c, enum geoha_sql_origin *out);
+
 #endif /* GEOHA_SQL_H */

@@ -256,6 +256,185 @@ geoha_sql_connect__refused(void **state)
     geoha_sql_close(NULL);
 }
 
+static void
+geoha_sql_semisync_add__mariadb(void **state)
+{
+    /* SHOW GLOBAL VARIABLES then SHOW GLOBAL STATUS of MariaDB 10.11 */
+    static const char *const rows[][2] = {
+        { "rpl_semi_sync_master_enabled", "ON" },
+        { "rpl_semi_sync_master_timeout", "30000" },
+        { "rpl_semi_sync_master_trace_level", "32" },
+        { "rpl_semi_sync_master_wait_no_slave", "ON" },
+        { "rpl_semi_sync_master_wait_point", "AFTER_SYNC" },
+        { "rpl_semi_sync_slave_delay_master", "OFF" },
+        { "rpl_semi_sync_slave_enabled", "OFF" },
+        { "Rpl_semi_sync_master_clients", "1" },
+        { "Rpl_semi_sync_master_net_avg_wait_time", "0" },
+        { "Rpl_semi_sync_master_status", "ON" },
+        { "Rpl_semi_sync_master_wait_sessions", "2" },
+        { "Rpl_semi_sync_slave_status", "OFF" },
+    };
+    struct geoha_sql_semisync s;
+
+    (void)state;
+    geoha_sql_semisync_init(&s);
+    assert_int_equal(s.clients, -1);
+    assert_false(s.source_available);
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        assert_int_equal(geoha_sql_semisync_add(&s, rows[i][0], rows[i][1]), 0);
+    }
+    assert_true(s.source_available);
+    assert_true(s.replica_available);
+    assert_true(s.source_enabled);
+    assert_true(s.source_active);
+    assert_true(s.wait_no_replica);
+    assert_false(s.replica_enabled);
+    assert_false(s.replica_active);
+    assert_int_equal(s.timeout_ms, 30000);
+    assert_int_equal(s.clients, 1);
+    assert_int_equal(s.waiting, 2);
+    assert_string_equal(s.wait_point, "AFTER_SYNC");
+    assert_string_equal(s.source_word, "master");
+    assert_string_equal(s.replica_word, "slave");
+}
+
+static void
+geoha_sql_semisync_add__mysql(void **state)
+{
+    struct geoha_sql_semisync s;
+
+    (void)state;
+    /* MySQL 8.0.26+ with semisync_source and semisync_replica loaded */
+    geoha_sql_semisync_init(&s);
+    assert_int_equal(
+        geoha_sql_semisync_add(&s, "rpl_semi_sync_source_enabled", "OFF"), 0);
+    assert_int_equal(geoha_sql_semisync_add(
+                         &s, "rpl_semi_sync_source_wait_no_replica", "OFF"),
+                     0);
+    assert_int_equal(geoha_sql_semisync_add(
+                         &s, "rpl_semi_sync_source_wait_point", "after_commit"),
+                     0);
+    assert_int_equal(
+        geoha_sql_semisync_add(&s, "Rpl_semi_sync_replica_status", "ON"), 0);
+    assert_int_equal(
+        geoha_sql_semisync_add(&s, "RPL_SEMI_SYNC_REPLICA_ENABLED", "1"), 0);
+    assert_true(s.source_available);
+    assert_false(s.source_enabled);
+    assert_false(s.wait_no_replica);
+    assert_string_equal(s.wait_point, "AFTER_COMMIT");
+    assert_string_equal(s.source_word, "source");
+    assert_string_equal(s.replica_word, "replica");
+    assert_true(s.replica_enabled);
+    assert_true(s.replica_active);
+    /* MySQL without the plugins: nothing at all */
+    geoha_sql_semisync_init(&s);
+    assert_int_equal(geoha_sql_semisync_add(&s, "read_only", "ON"), 0);
+    assert_int_equal(geoha_sql_semisync_add(&s, "rpl_semi_sync", "ON"), 0);
+    assert_int_equal(geoha_sql_semisync_add(&s, "rpl_semi_sync_other_x", "1"),
+                     0);
+    assert_false(s.source_available);
+    assert_false(s.replica_available);
+    /* only the replica plugin */
+    assert_int_equal(
+        geoha_sql_semisync_add(&s, "rpl_semi_sync_slave_enabled", "ON"), 0);
+    assert_false(s.source_available);
+    assert_true(s.replica_available);
+}
+
+static void
+geoha_sql_semisync_add__rejects(void **state)
+{
+    struct geoha_sql_semisync s;
+
+    (void)state;
+    geoha_sql_semisync_init(&s);
+    assert_int_equal(geoha_sql_semisync_add(NULL, "x", "y"), -EINVAL);
+    assert_int_equal(geoha_sql_semisync_add(&s, NULL, "y"), -EINVAL);
+    assert_int_equal(
+        geoha_sql_semisync_add(&s, "rpl_semi_sync_master_enabled", "maybe"),
+        GEOHA_E_PROTOCOL);
+    assert_int_equal(
+        geoha_sql_semisync_add(&s, "rpl_semi_sync_master_enabled", NULL),
+        GEOHA_E_PROTOCOL);
+    assert_int_equal(
+        geoha_sql_semisync_add(&s, "rpl_semi_sync_master_timeout", "-5"),
+        GEOHA_E_PROTOCOL);
+    assert_int_equal(
+        geoha_sql_semisync_add(&s, "Rpl_semi_sync_master_clients", "two"),
+        GEOHA_E_PROTOCOL);
+    assert_int_equal(geoha_sql_semisync_add(
+                         &s, "rpl_semi_sync_master_wait_point", "AFTER_LUNCH"),
+                     GEOHA_E_PROTOCOL);
+    assert_int_equal(s.timeout_ms, -1);
+    assert_int_equal(s.clients, -1);
+    assert_string_equal(s.wait_point, "");
+}
+
+static void
+geoha_sql_semisync_source_stmt__spellings(void **state)
+{
+    struct geoha_sql_semisync s;
+    struct geoha_buf b;
+
+    (void)state;
+    geoha_sql_semisync_init(&s);
+    geoha_buf_init(&b, 0);
+    assert_int_equal(geoha_sql_semisync_source_stmt(&s, true, 1000, &b),
+                     GEOHA_E_NOT_INSTALLED);
+    assert_int_equal(geoha_sql_semisync_source_stmt(NULL, true, 1000, &b),
+                     -EINVAL);
+    assert_int_equal(
+        geoha_sql_semisync_add(&s, "rpl_semi_sync_master_enabled", "OFF"), 0);
+    assert_int_equal(geoha_sql_semisync_source_stmt(&s, true, 0, &b), -EINVAL);
+    assert_int_equal(
+        geoha_sql_semisync_source_stmt(&s, true, 400LL * 86400 * 1000, &b),
+        -EINVAL);
+    assert_int_equal(geoha_sql_semisync_source_stmt(&s, true, 30000, &b), 0);
+    assert_string_equal(b.data, "SET GLOBAL rpl_semi_sync_master_wait_point="
+                                "AFTER_SYNC, rpl_semi_sync_master_wait_no_"
+                                "slave=ON, rpl_semi_sync_master_timeout=30000, "
+                                "rpl_semi_sync_master_enabled=ON");
+    geoha_buf_clear(&b);
+    geoha_buf_init(&b, 0);
+    assert_int_equal(geoha_sql_semisync_source_stmt(&s, false, 0, &b), 0);
+    assert_string_equal(b.data, "SET GLOBAL rpl_semi_sync_master_enabled=OFF");
+    geoha_buf_clear(&b);
+    geoha_sql_semisync_init(&s);
+    assert_int_equal(
+        geoha_sql_semisync_add(&s, "Rpl_semi_sync_source_status", "OFF"), 0);
+    geoha_buf_init(&b, 0);
+    assert_int_equal(geoha_sql_semisync_source_stmt(&s, true, 5, &b), 0);
+    assert_string_equal(b.data, "SET GLOBAL rpl_semi_sync_source_wait_point="
+                                "AFTER_SYNC, rpl_semi_sync_source_wait_no_"
+                                "replica=ON, rpl_semi_sync_source_timeout=5, "
+                                "rpl_semi_sync_source_enabled=ON");
+    geoha_buf_clear(&b);
+}
+
+static void
+geoha_sql_origin_parse__both_servers(void **state)
+{
+    (void)state;
+    assert_int_equal(geoha_sql_origin_parse(NULL), GEOHA_SQL_ORIGIN_UNKNOWN);
+    assert_int_equal(geoha_sql_origin_parse(""), GEOHA_SQL_ORIGIN_UNKNOWN);
+    assert_int_equal(geoha_sql_origin_parse("BOGUS"), GEOHA_SQL_ORIGIN_UNKNOWN);
+    /* MariaDB GLOBAL_VALUE_ORIGIN */
+    assert_int_equal(geoha_sql_origin_parse("COMPILE-TIME"),
+                     GEOHA_SQL_ORIGIN_DEFAULT);
+    assert_int_equal(geoha_sql_origin_parse("CONFIG"), GEOHA_SQL_ORIGIN_BOOT);
+    assert_int_equal(geoha_sql_origin_parse("COMMAND-LINE"),
+                     GEOHA_SQL_ORIGIN_BOOT);
+    assert_int_equal(geoha_sql_origin_parse("SQL"), GEOHA_SQL_ORIGIN_RUNTIME);
+    /* MySQL VARIABLE_SOURCE */
+    assert_int_equal(geoha_sql_origin_parse("COMPILED"),
+                     GEOHA_SQL_ORIGIN_DEFAULT);
+    assert_int_equal(geoha_sql_origin_parse("explicit"), GEOHA_SQL_ORIGIN_BOOT);
+    assert_int_equal(geoha_sql_origin_parse("PERSISTED"),
+                     GEOHA_SQL_ORIGIN_BOOT);
+    assert_int_equal(geoha_sql_origin_parse("DYNAMIC"),
+                     GEOHA_SQL_ORIGIN_RUNTIME);
+}
+
 int
 main(void)
 {
@@ -269,6 +448,11 @@ main(void)
         cmocka_unit_test(geoha_sql_replica_from_row__mysql),
         cmocka_unit_test(geoha_sql_replica_from_row__rejects),
         cmocka_unit_test(geoha_sql_connect__refused),
+        cmocka_unit_test(geoha_sql_semisync_add__mariadb),
+        cmocka_unit_test(geoha_sql_semisync_add__mysql),
+        cmocka_unit_test(geoha_sql_semisync_add__rejects),
+        cmocka_unit_test(geoha_sql_semisync_source_stmt__spellings),
+        cmocka_unit_test(geoha_sql_origin_parse__both_servers),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
