@@ -45,6 +45,10 @@
  * out (no promotion score, start fails); the report beside it names the
  * GTIDs. Once the data has been reconciled by hand, delete the mark and run
  * "crm resource cleanup".
+ *
+ * This file holds the agent's tables, the dispatch and the native backend;
+ * backend=azure (Azure Database for MySQL Flexible Server) is in azure.c,
+ * what both share in mysql.h and common.c.
  */
 #include <errno.h>
 #include <limits.h>
@@ -66,34 +70,17 @@
 #include "geoha/sql.h"
 #include "geoha/util.h"
 
+#include "mysql.h"
+#include "semisync.h"
+
 #define AGENT_VERSION "0.1.0"
 
-#define P_BACKEND "backend"
-#define P_ENDPOINTS "endpoints"
 #define P_SOCKET "socket"
-#define P_DEFAULTS_FILE "defaults_file"
 #define P_REPL_DEFAULTS_FILE "replication_defaults_file"
-#define P_MAX_LAG "max_lag"
 #define P_FENCE_PEER_CHECK "fence_peer_check"
-#define P_STATE_DIR "state_dir"
 
-#define D_BACKEND "native"
-#define D_DEFAULTS_FILE "/etc/geoha/mysql-admin.cnf"
 #define D_REPL_DEFAULTS_FILE "/etc/geoha/mysql-replication.cnf"
-#define D_MAX_LAG "60"
 #define D_FENCE_PEER_CHECK "true"
-#define D_STATE_DIR "/var/lib/geoha"
-
-/* Volatile per-node state (the "started" marker); tests override it. */
-#define ENV_RUN_DIR "GEOHA_RUN_DIR"
-#define D_RUN_DIR "/run/geoha"
-
-/* Promotion scores. */
-#define SCORE_WRITER "2000"
-#define SCORE_CURRENT "1000" /* replicating, within CURRENT_LAG_S */
-#define SCORE_LAGGING "500"  /* within max_lag */
-#define SCORE_IDLE "100"     /* no writer anywhere; holds all peers have */
-#define CURRENT_LAG_S 5
 
 #define PEER_TIMEOUT_MS 4000 /* asking another node's server */
 #define JOIN_CHECK_MS 3000   /* watching a fresh replication connect */
@@ -101,8 +88,6 @@
 #define CONNECT_RETRY_S 2
 #define GTID_WAIT_STEP_MS 1000
 #define ER_MASTER_FATAL_READING_BINLOG 1236
-
-static const char *const backends[] = { "native", "azure" };
 
 enum role { ROLE_NONE, ROLE_UNPROMOTED, ROLE_PROMOTED };
 
@@ -330,42 +315,14 @@ node_of_endpoint(const struct agent *a, const char *host, int port)
 }
 
 /*
- * The node where the cluster has this resource promoted, from
- * crm_resource --locate (which honours CIB_file). Pacemaker's libraries
- * are not linked into the agent on purpose: loading them costs about 7 ms
- * of CPU on every exec, more than the whole monitor, and only start needs
- * this. -ENOENT when no node is promoted.
+ * The node where the cluster has this resource promoted (common.c: from
+ * crm_resource --locate, which honours CIB_file; only start needs it).
+ * -ENOENT when no node is promoted.
  */
 static int
 cluster_writer(const struct agent *a, char writer[GEOHA_NODE_MAX])
 {
-    const char *argv[] = { "crm_resource", "--locate",        "--resource",
-                           a->base,        "--output-as=xml", NULL };
-    const char *mark = "state=\"promoted\">";
-    struct geoha_proc_result res = { 0 };
-    const char *p;
-    size_t n;
-    int rc;
-
-    rc = geoha_proc_run(argv, NULL, NULL, 65536, &a->ctx->deadline, &res);
-    if (rc != 0) {
-        return rc;
-    }
-    rc = -ENOENT;
-    p = res.out != NULL ? strstr(res.out, mark) : NULL;
-    if (res.exit_code == 0 && p != NULL) {
-        p += strlen(mark);
-        n = strcspn(p, "<");
-        if (n > 0 && n < GEOHA_NODE_MAX && p[n] == '<') {
-            memcpy(writer, p, n);
-            writer[n] = '\0';
-            rc = 0;
-        } else {
-            rc = GEOHA_E_PROTOCOL;
-        }
-    }
-    geoha_proc_result_clear(&res);
-    return rc;
+    return geoha__mysql_cluster_writer(a->base, &a->ctx->deadline, writer);
 }
 
 /* ---- scores and attributes ---- */
@@ -782,7 +739,9 @@ monitor_replica(struct agent *a, struct geoha_sql *c,
                        "io_error='%s'",
                        r.io_errno, r.io_error);
         }
-        if (mk->io_lost_ms != 0 && now - mk->io_lost_ms > max_lag * 1000) {
+        if (mk->io_lost_ms != 0
+            && now - mk->io_lost_ms
+                   > geoha__mysql_semisync_cutoff_ms(ctx, max_lag * 1000)) {
             set_score(a, NULL); /* stale */
         } else {
             geoha_gtid_text_subset(r.received, st->gtid_pos, &applied);
@@ -856,6 +815,9 @@ action_monitor(struct geoha_ctx *ctx)
             break;
         }
         set_score(&a, SCORE_WRITER);
+        if (!ctx->probe) {
+            geoha__mysql_semisync_monitor(ctx, c, true);
+        }
         rc = OCF_RUNNING_PROMOTED;
         break;
     case ROLE_UNPROMOTED:
@@ -871,6 +833,9 @@ action_monitor(struct geoha_ctx *ctx)
             break;
         }
         rc = monitor_replica(&a, c, &st, &mk);
+        if (rc == OCF_SUCCESS && !ctx->probe) {
+            geoha__mysql_semisync_monitor(ctx, c, false);
+        }
         break;
     }
 done:
@@ -914,15 +879,19 @@ action_start(struct geoha_ctx *ctx)
     }
     if (!st.read_only
         || (geoha_sql_has_super_read_only(c) && !st.super_read_only)) {
-        if (!st.read_only) {
-            geoha_warn("The server was writable before start: configure it "
-                       "to boot with read_only=ON%s so a restart is never "
-                       "writable",
-                       geoha_sql_has_super_read_only(c)
-                           ? " and super_read_only=ON"
-                           : "");
-        }
-        rc = geoha_sql_set_read_only(c, true, &ctx->deadline);
+        const char *super =
+            geoha_sql_has_super_read_only(c) ? " and super_read_only=ON" : "";
+        enum geoha_sql_origin origin = GEOHA_SQL_ORIGIN_UNKNOWN;
+        bool booted_writable;
+
+        /* issue 11: writable since boot (the configuration) is refused;
+         * writable by SET GLOBAL since (a former writer whose marker is
+         * gone) is only closed */
+        geoha_sql_read_only_origin(c, &origin);
+        booted_writable = !st.read_only
+                          && (origin == GEOHA_SQL_ORIGIN_DEFAULT
+                              || origin == GEOHA_SQL_ORIGIN_BOOT);
+        rc = geoha__mysql_read_only_releasing(ctx, c, NULL);
         if (rc != 0) {
             geoha_exit_reason("Cannot make the server read-only: %s",
                               rc == GEOHA_E_STATE ? "it did not take"
@@ -930,6 +899,31 @@ action_start(struct geoha_ctx *ctx)
             rc = OCF_ERR_GENERIC;
             goto done;
         }
+        if (booted_writable) {
+            geoha_exit_reason(
+                "The server booted writable (read_only=OFF %s), so every "
+                "restart makes it a second writer; it is read-only now. Set "
+                "read_only=ON%s under [mariadbd] or [mysqld] in its "
+                "configuration (see crm-config/mariadb-geoha.cnf), then run "
+                "crm resource cleanup",
+                origin == GEOHA_SQL_ORIGIN_DEFAULT
+                    ? "by default: nothing configures it"
+                    : "from its configuration",
+                super);
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+        if (!st.read_only) {
+            geoha_warn("The server was made writable at runtime before "
+                       "start; it is read-only now | configure=read_only=ON%s",
+                       super);
+        }
+    }
+    rc = geoha__mysql_semisync_replica(ctx, c, why, sizeof(why));
+    if (rc != 0) {
+        geoha_exit_reason("%s", why);
+        rc = rc == GEOHA_E_NOT_INSTALLED ? OCF_ERR_INSTALLED : OCF_ERR_GENERIC;
+        goto done;
     }
     /* the writer, as the cluster sees it */
     rc = cluster_writer(&a, writer);
@@ -1265,6 +1259,11 @@ action_promote(struct geoha_ctx *ctx)
         }
         applied = strdup(st.gtid_pos);
     }
+    if (geoha__mysql_semisync_check(ctx, c, why, sizeof(why)) != 0) {
+        geoha_exit_reason("Refusing to promote: %s", why);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
     if (r.configured) {
         rc = geoha_sql_replica_stop(c);
         if (rc == 0) {
@@ -1285,6 +1284,14 @@ action_promote(struct geoha_ctx *ctx)
         geoha_exit_reason("The server does not take writes: %s",
                           rc == GEOHA_E_STATE ? "read_only did not clear"
                                               : geoha_sql_error(c));
+        geoha_sql_set_read_only(c, true, &ctx->deadline);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    if (geoha__mysql_semisync_promoted(ctx, c, peers, why, sizeof(why)) != 0) {
+        geoha_exit_reason("Semi-synchronous replication cannot be armed, so "
+                          "not taking writes: %s",
+                          why);
         geoha_sql_set_read_only(c, true, &ctx->deadline);
         rc = OCF_ERR_GENERIC;
         goto done;
@@ -1352,8 +1359,9 @@ action_demote(struct geoha_ctx *ctx)
         was_writer = !st.read_only;
     }
     geoha_sql_status_clear(&st);
-    /* S1: read-only before anything else */
-    rc = geoha_sql_set_read_only(c, true, &ctx->deadline);
+    /* S1: read-only before anything else (commits that wait for a
+     * semi-sync acknowledgement are ended, never acknowledged) */
+    rc = geoha__mysql_read_only_releasing(ctx, c, NULL);
     if (rc != 0) {
         geoha_exit_reason("Cannot make the server read-only: %s",
                           rc == GEOHA_E_STATE ? "it did not take"
@@ -1465,6 +1473,9 @@ action_notify(struct geoha_ctx *ctx)
                    writer);
         return OCF_SUCCESS;
     }
+    if (geoha__mysql_semisync_replica(ctx, c, why, sizeof(why)) != 0) {
+        geoha_warn("Semi-sync replica side not enabled | reason='%s'", why);
+    }
     rc = join_writer(&a, c, writer, &skipped, why, sizeof(why));
     if (rc != 0) {
         geoha_err("Not replicating from the new writer | writer=%s "
@@ -1485,13 +1496,13 @@ validate(struct geoha_ctx *ctx)
     struct geoha_sql_account acc;
     int rc;
 
-    if (!geoha_streq(geoha_param_str(ctx, P_BACKEND), backends[0])) {
-        bool known = geoha_streq(geoha_param_str(ctx, P_BACKEND), backends[1]);
-
-        geoha_exit_reason("Parameter %s='%s' %s", P_BACKEND,
-                          geoha_param_str(ctx, P_BACKEND),
-                          known ? "is not implemented yet: only 'native' is"
-                                : "is not one of: native azure");
+    if (geoha__mysql_is_azure(ctx)) {
+        return geoha__mysql_azure_validate(ctx);
+    }
+    if (!geoha_streq(geoha_param_str(ctx, P_BACKEND), BACKEND_NATIVE)) {
+        geoha_exit_reason("Parameter %s='%s' is not one of: %s %s", P_BACKEND,
+                          geoha_param_str(ctx, P_BACKEND), BACKEND_NATIVE,
+                          BACKEND_AZURE);
         return OCF_ERR_CONFIGURED;
     }
     if (eps == NULL || geoha_map_get(eps, ctx->node) == NULL) {
@@ -1506,6 +1517,22 @@ validate(struct geoha_ctx *ctx)
     }
     if (state == NULL) {
         geoha_exit_reason("Parameter %s must be set", P_STATE_DIR);
+        return OCF_ERR_CONFIGURED;
+    }
+    /* checked here, not by the table: backend=azure does not use it */
+    rc = geoha_file_check_private(geoha_param_str(ctx, P_REPL_DEFAULTS_FILE));
+    if (rc == -ENOENT) {
+        geoha_exit_reason("Parameter %s='%s' does not exist",
+                          P_REPL_DEFAULTS_FILE,
+                          geoha_param_str(ctx, P_REPL_DEFAULTS_FILE));
+        return OCF_ERR_INSTALLED;
+    }
+    if (rc == GEOHA_E_INSECURE) {
+        geoha_exit_reason("Parameter %s='%s' can be read by others or is not "
+                          "owned by root: it must be mode 0600 or 0400, "
+                          "owned by root",
+                          P_REPL_DEFAULTS_FILE,
+                          geoha_param_str(ctx, P_REPL_DEFAULTS_FILE));
         return OCF_ERR_CONFIGURED;
     }
     rc = geoha_sql_optfile_read(geoha_param_str(ctx, P_REPL_DEFAULTS_FILE),
@@ -1529,6 +1556,33 @@ action_validate(struct geoha_ctx *ctx)
     return OCF_SUCCESS; /* the core ran the table checks and validate() */
 }
 
+/* ---- backends ---- */
+
+/* Each action goes to the backend the parameters select. */
+#define BACKEND_DISPATCH(name)                                                 \
+    static int backend_##name(struct geoha_ctx *ctx)                           \
+    {                                                                          \
+        return geoha__mysql_is_azure(ctx) ? geoha__mysql_azure_##name(ctx)     \
+                                          : action_##name(ctx);                \
+    }
+BACKEND_DISPATCH(start)
+BACKEND_DISPATCH(stop)
+BACKEND_DISPATCH(promote)
+BACKEND_DISPATCH(demote)
+BACKEND_DISPATCH(monitor)
+BACKEND_DISPATCH(notify)
+
+static int
+action_reseed(struct geoha_ctx *ctx)
+{
+    if (!geoha__mysql_is_azure(ctx)) {
+        geoha_exit_reason("The reseed action is for %s=%s only", P_BACKEND,
+                          BACKEND_AZURE);
+        return OCF_ERR_UNIMPLEMENTED;
+    }
+    return geoha__mysql_azure_reseed(ctx);
+}
+
 /* ---- tables ---- */
 
 static const struct geoha_param params[] = {
@@ -1540,16 +1594,20 @@ static const struct geoha_param params[] = {
       .shortdesc = "Where the database servers run",
       .longdesc = "native: MySQL 8 or MariaDB on the cluster's own VMs, with "
                   "GTID replication driven over SQL. azure: Azure Database for "
-                  "MySQL Flexible Server (not implemented yet)." },
+                  "MySQL Flexible Server, the role driven through Azure "
+                  "Resource Manager (needs servers, subscription, "
+                  "resource_group and the ARM parameters)." },
     { .name = P_ENDPOINTS,
       .type = GEOHA_PT_MAP,
       .map_value = GEOHA_PT_HOSTPORT,
-      .required = true,
       .shortdesc = "Each node's database server",
       .longdesc = "node=host:port for every node, e.g. "
                   "\"ci=10.1.0.5:3306 si=10.2.0.5:3306\". Replicas connect to "
                   "the writer's entry; the agent checks the other servers "
-                  "through theirs." },
+                  "through theirs. Required with backend=native. With "
+                  "backend=azure it is optional: when empty the agent "
+                  "connects to each server's fullyQualifiedDomainName on "
+                  "port 3306; set it to use private addresses." },
     { .name = P_SOCKET,
       .type = GEOHA_PT_PATH,
       .shortdesc = "The local server's socket",
@@ -1568,11 +1626,11 @@ static const struct geoha_param params[] = {
     { .name = P_REPL_DEFAULTS_FILE,
       .type = GEOHA_PT_PATH,
       .default_value = D_REPL_DEFAULTS_FILE,
-      .flags = GEOHA_PF_MUST_EXIST | GEOHA_PF_PRIVATE,
       .shortdesc = "Option file of the replication account",
       .longdesc = "A MySQL option file with [client] user= and password= "
                   "(and optionally ssl-ca=) of the account a replica uses "
-                  "to connect to the writer." },
+                  "to connect to the writer (backend=native; it must be "
+                  "readable by root only)." },
     { .name = P_MAX_LAG,
       .type = GEOHA_PT_INT,
       .default_value = D_MAX_LAG,
@@ -1595,16 +1653,27 @@ static const struct geoha_param params[] = {
       .shortdesc = "Where decisions and reports are kept",
       .longdesc = "Promotion decisions (JSON lines), final GTID positions and "
                   "errant transaction reports are written here." },
+    MYSQL_SEMISYNC_PARAMS,
+    MYSQL_AZURE_PARAMS,
 };
 
+/*
+ * promote: 600 s. Action timeouts in meta-data are per agent, not per
+ * backend, and Azure's promotion (PATCH replicationRole, followed to the
+ * end) takes about two minutes on top of the catch-up wait and stopping
+ * the former writer; every wait inside promote is bounded by the timeout,
+ * so a native promote is not slower for it.
+ */
 static const struct geoha_action actions[] = {
-    { "start", action_start, GEOHA_AF_VALIDATE, 60, 0, NULL, -1 },
-    { "stop", action_stop, 0, 60, 0, NULL, -1 },
-    { "promote", action_promote, GEOHA_AF_VALIDATE, 120, 0, NULL, -1 },
-    { "demote", action_demote, 0, 60, 0, NULL, -1 },
-    { "monitor", action_monitor, 0, 30, 10, "Promoted", 0 },
-    { "monitor", action_monitor, 0, 30, 11, "Unpromoted", 0 },
-    { "notify", action_notify, 0, 60, 0, NULL, -1 },
+    { "start", backend_start, GEOHA_AF_VALIDATE, 60, 0, NULL, -1 },
+    { "stop", backend_stop, 0, 60, 0, NULL, -1 },
+    { "promote", backend_promote, GEOHA_AF_VALIDATE, 600, 0, NULL, -1 },
+    { "demote", backend_demote, 0, 60, 0, NULL, -1 },
+    { "monitor", backend_monitor, 0, 30, 10, "Promoted", 0 },
+    { "monitor", backend_monitor, 0, 30, 11, "Unpromoted", 0 },
+    { "notify", backend_notify, 0, 60, 0, NULL, -1 },
+    { "reseed", action_reseed, GEOHA_AF_VALIDATE | GEOHA_AF_HIDDEN, 3600, 0,
+      NULL, -1 },
     { "validate-all", action_validate, GEOHA_AF_VALIDATE, 20, 0, NULL, -1 },
     { "meta-data", NULL, GEOHA_AF_NO_PARAMS, 5, 0, NULL, -1 },
 };
@@ -1625,7 +1694,16 @@ static const struct geoha_agent agent = {
         "demote sets read_only first and publishes the final GTID position; "
         "monitor checks the role against the server and sets the promotion "
         "score from replication currency. A server that is not running is "
-        "reported as not running (OCF 7) by monitor and makes start fail.",
+        "reported as not running (OCF 7) by monitor and makes start fail. "
+        "With backend=azure (Azure Database for MySQL Flexible Server) the "
+        "role lives in Azure: promote stops the former writer through ARM "
+        "(old_writer_action), waits until the replica applied what it "
+        "received, PATCHes replicationRole=None and follows the operation "
+        "to the end (give promote a timeout of several minutes: 600 s by "
+        "default), then proves a write; a former writer is marked "
+        "diverged-or-stale (node attribute RSC-reseed-needed) until an "
+        "admin runs the hidden action 'reseed' on its node, which "
+        "re-creates it as a replica of the current writer.",
     .params = params,
     .n_params = sizeof(params) / sizeof(params[0]),
     .actions = actions,

@@ -1,0 +1,2261 @@
+/*
+ * ocf:geoha:mysql backend=azure — Azure Database for MySQL Flexible Server.
+ *
+ * The role lives in Azure, not on the VM: the instance on node X speaks for
+ * the flexible server servers[X], read and changed through Azure Resource
+ * Manager (ARM) and checked over SQL (defaults_file; TLS through ssl-ca in
+ * that file). SQL goes to endpoints[X] when endpoints is set, else to the
+ * server's fullyQualifiedDomainName on port 3306.
+ *
+ * Azure's facts that shape it: promotion is a one-way PATCH
+ * (replicationRole None) that turns a replica into a standalone server for
+ * good and takes minutes; a standalone server can never become a replica
+ * again, it can only be deleted and re-created as one (a full copy).
+ *
+ *   monitor  ARM (state, replicationRole) plus SQL (read_only, replica
+ *            status, lag, GTID sets). Promoted: the server must be
+ *            standalone and writable. Unpromoted replica: replicating,
+ *            score from currency exactly as the native backend. Unpromoted
+ *            standalone: the writer (it has replicas, or it is the only
+ *            running standalone server) scores SCORE_WRITER so Pacemaker
+ *            promotes it rather than turning a replica standalone;
+ *            otherwise it is a former writer: diverged-or-stale, never
+ *            promotable, node attribute RSC-reseed-needed and a mark in
+ *            state_dir (mysql-RSC.reseed) until the admin reseeds it. That
+ *            state is reported but is not a failure (OCF_SUCCESS): it is
+ *            the normal state after every failover.
+ *   promote  (a) refuses while this server is marked diverged-or-stale;
+ *            (b) asks every other standalone server over SQL: a writable
+ *            one is made read-only when it can be (planned switchover:
+ *            its final position is then known), or promote refuses with
+ *            old_writer_action=none; (c) waits, bounded, until this
+ *            replica applied everything it received and the old writer's
+ *            final position (S3); (d) applies old_writer_action to the
+ *            former writer through ARM and checks over SQL that it no
+ *            longer takes writes (S1) — a former writer that ARM cannot
+ *            reach (region down) and that does not answer over SQL is left
+ *            to quorum and fencing (S2); one that still answers writable
+ *            stops the promotion; (e) PATCHes replicationRole None and
+ *            follows the operation within the deadline; (f) proves a
+ *            write over SQL; (g) appends a JSON line to
+ *            state_dir/mysql-RSC-decisions.jsonl.
+ *            Every step can be repeated: a promote that ran out of time
+ *            leaves Azure's operation running and the next promote waits
+ *            for it and carries on; an already promoted server succeeds.
+ *   demote, stop
+ *            cannot turn the server back into a replica. Drupal on this
+ *            node is already failing closed by then (the drupal clone is
+ *            ordered after the promotion and stopped first); demote makes
+ *            the server read-only where the account may (SQL, else the
+ *            read_only server parameter through ARM; a failure is only
+ *            logged: promote's old_writer_action is what S1 relies on),
+ *            records and publishes its final GTID position (RSC-final-gtid)
+ *            for a lossless switchover, and leaves the server running.
+ *   reseed   (hidden; failback) run by the admin on the stale node:
+ *            reports any transaction the stale server holds that the
+ *            writer lacks (refusing unless GEOHA_RESEED_DISCARD_ERRANT=yes
+ *            is set: S4), deletes the server and re-creates it as a
+ *            replica of the current writer (PUT createMode Replica),
+ *            waits for it and clears the mark. Run it with the resource's
+ *            parameters in the environment, e.g.
+ *              OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=db \
+ *              OCF_RESKEY_backend=azure OCF_RESKEY_servers='ci=.. si=..' \
+ *              OCF_RESKEY_subscription=.. OCF_RESKEY_resource_group=.. \
+ *              OCF_RESKEY_CRM_meta_timeout=7200000 \
+ *              /usr/lib/ocf/resource.d/geoha/mysql reseed
+ *            then "crm resource cleanup db".
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "geoha/arm.h"
+#include "geoha/attr.h"
+#include "geoha/file.h"
+#include "geoha/gtid.h"
+#include "geoha/map.h"
+#include "geoha/ocf.h"
+#include "geoha/sql.h"
+#include "geoha/util.h"
+
+#include "mysql.h"
+
+#define AZ_PROVIDER "Microsoft.DBforMySQL/flexibleServers"
+#define AZ_API_VERSION "2024-12-30"
+#define AZ_SQL_PORT 3306
+
+#define ROLE_REPLICA "Replica"
+#define STATE_READY "Ready"
+#define STATE_STOPPED "Stopped"
+#define STATE_UPDATING "Updating"
+
+#define ATTR_RESEED_SUFFIX "-reseed-needed"
+#define ATTR_FINAL_SUFFIX "-final-gtid"
+#define MARK_STALE "stale"
+#define MARK_DIVERGED "diverged"
+
+/* The admin's consent to drop a stale server's extra transactions. */
+#define ENV_RESEED_DISCARD "GEOHA_RESEED_DISCARD_ERRANT"
+
+/* Time budgets, all inside the operation's deadline. */
+#define PEER_SQL_MS 4000            /* asking another server over SQL */
+#define PEER_ARM_MAX_MS 20000       /* reading another server through ARM */
+#define OLD_WRITER_MAX_MS 180000    /* stopping or cutting off the old writer */
+#define LRO_RESERVE_MAX_MS 240000   /* kept for the PATCH's operation */
+#define VERIFY_RESERVE_MAX_MS 30000 /* kept for the write check */
+#define READ_ONLY_ARM_MAX_MS 60000  /* read_only through ARM (demote) */
+#define STATE_POLL_MS 2000          /* polling a server's state */
+#define GTID_WAIT_STEP_MS 1000
+
+const char *const geoha__mysql_old_writer_actions[] = { OLD_WRITER_STOP,
+                                                        OLD_WRITER_FIREWALL,
+                                                        OLD_WRITER_NONE, NULL };
+
+enum role { ROLE_NONE, ROLE_UNPROMOTED, ROLE_PROMOTED };
+
+/* One flexible server as ARM last showed it. */
+struct server {
+    const char *node; /* its node in servers */
+    const char *name;
+    char path[GEOHA_ARM_PATH_MAX];
+    bool known;       /* ARM answered */
+    bool gone;        /* ARM said it does not exist */
+    bool unreachable; /* ARM could not be asked in time */
+    char state[32];
+    char role[32];
+    char source[GEOHA_ARM_PATH_MAX]; /* sourceServerResourceId or "" */
+    char location[64];
+    char fqdn[GEOHA_HOST_MAX];
+};
+
+struct az {
+    struct geoha_ctx *ctx;
+    char base[128]; /* the resource id without ":N" */
+    const char *sub;
+    const char *rg;
+    size_t n;
+    size_t me;
+    struct server s[GEOHA_MAP_ENTRIES];
+    struct geoha_arm_client *arm;
+    char marker_path[PATH_MAX];
+    char mark_path[PATH_MAX];    /* diverged-or-stale (persistent) */
+    char pending_path[PATH_MAX]; /* an unfinished reseed */
+    char final_path[PATH_MAX];
+    char decisions_path[PATH_MAX];
+    char attr_reseed[192];
+    char attr_final[192];
+};
+
+struct marker {
+    enum role role;
+    long long io_lost_ms; /* wall clock when replication was lost; 0 */
+};
+
+/* ---- small helpers ---- */
+
+bool
+geoha__mysql_is_azure(const struct geoha_ctx *ctx)
+{
+    return geoha_streq(geoha_param_str(ctx, P_BACKEND), BACKEND_AZURE);
+}
+
+static const char *
+str_or(const char *s, const char *alt)
+{
+    return (s != NULL && *s != '\0') ? s : alt;
+}
+
+static void
+iso_time(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    if (strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        geoha_strlcpy(buf, "?", size);
+    }
+}
+
+static struct server *
+me(struct az *az)
+{
+    return &az->s[az->me];
+}
+
+static bool
+standalone(const struct server *s)
+{
+    return s->known && !s->gone && !geoha_streq_ci(s->role, ROLE_REPLICA);
+}
+
+/* Whether the server runs (may take connections) as far as ARM knows. */
+static bool
+running(const struct server *s)
+{
+    static const char *const down[] = { "Stopped", "Stopping", "Dropping",
+                                        "Disabled" };
+
+    if (!s->known || s->gone) {
+        return false;
+    }
+    for (size_t i = 0; i < sizeof(down) / sizeof(down[0]); i++) {
+        if (geoha_streq_ci(s->state, down[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Whether server a is a replica of server b. */
+static bool
+replica_of(const struct server *a, const struct server *b)
+{
+    return a->known && !a->gone && geoha_streq_ci(a->role, ROLE_REPLICA)
+           && geoha_streq_ci(a->source, b->path);
+}
+
+static struct geoha_deadline
+sub_deadline(const struct az *az, int64_t max_ms, int64_t div)
+{
+    int64_t ms = geoha_deadline_left_ms(&az->ctx->deadline) / div;
+
+    return geoha_deadline_min(&az->ctx->deadline, ms < max_ms ? ms : max_ms);
+}
+
+/* ---- set-up ---- */
+
+static int
+bad_name(const char *param, const char *value)
+{
+    geoha_exit_reason("Parameter %s='%s' is not a valid Azure resource name "
+                      "(letters, digits, '.', '_', '-', '(', ')') for %s=%s",
+                      param, str_or(value, ""), P_BACKEND, BACKEND_AZURE);
+    return OCF_ERR_CONFIGURED;
+}
+
+/* Syntax only (no files, no network): usable by stop and probes. */
+static int
+az_setup(struct geoha_ctx *ctx, struct az *az)
+{
+    const struct geoha_map *m = geoha_param_map(ctx, P_SERVERS);
+    const char *run = getenv(ENV_RUN_DIR);
+    const char *state = str_or(geoha_param_str(ctx, P_STATE_DIR), D_STATE_DIR);
+    bool found = false;
+    char *colon;
+    int rc = 0;
+
+    memset(az, 0, sizeof(*az));
+    az->ctx = ctx;
+    az->sub = geoha_param_str(ctx, P_SUBSCRIPTION);
+    az->rg = geoha_param_str(ctx, P_RESOURCE_GROUP);
+    if (m == NULL || m->n == 0) {
+        geoha_exit_reason("Parameter %s must be set for %s=%s", P_SERVERS,
+                          P_BACKEND, BACKEND_AZURE);
+        return OCF_ERR_CONFIGURED;
+    }
+    if (az->sub == NULL || az->sub[0] == '\0') {
+        geoha_exit_reason("Parameter %s must be set for %s=%s", P_SUBSCRIPTION,
+                          P_BACKEND, BACKEND_AZURE);
+        return OCF_ERR_CONFIGURED;
+    }
+    if (az->rg == NULL || az->rg[0] == '\0') {
+        geoha_exit_reason("Parameter %s must be set for %s=%s",
+                          P_RESOURCE_GROUP, P_BACKEND, BACKEND_AZURE);
+        return OCF_ERR_CONFIGURED;
+    }
+    if (!geoha_arm_name_valid(az->sub)) {
+        return bad_name(P_SUBSCRIPTION, az->sub);
+    }
+    if (!geoha_arm_name_valid(az->rg)) {
+        return bad_name(P_RESOURCE_GROUP, az->rg);
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        struct server *s = &az->s[i];
+
+        s->node = m->e[i].node;
+        s->name = m->e[i].value;
+        if (!geoha_arm_name_valid(s->name)) {
+            geoha_exit_reason("Parameter %s has a server name '%s' for node "
+                              "'%s' that is not a valid Azure resource name",
+                              P_SERVERS, s->name, s->node);
+            return OCF_ERR_CONFIGURED;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (geoha_streq_ci(s->name, az->s[j].name)) {
+                geoha_exit_reason("Parameter %s gives server '%s' to both "
+                                  "'%s' and '%s'; each node needs its own",
+                                  P_SERVERS, s->name, az->s[j].node, s->node);
+                return OCF_ERR_CONFIGURED;
+            }
+        }
+        if (geoha_arm_path(s->path, sizeof(s->path), az->sub, az->rg,
+                           AZ_PROVIDER, s->name, NULL)
+            != 0) {
+            geoha_exit_reason("Parameters %s, %s and %s make a resource path "
+                              "that is too long",
+                              P_SUBSCRIPTION, P_RESOURCE_GROUP, P_SERVERS);
+            return OCF_ERR_CONFIGURED;
+        }
+        if (strcmp(s->node, ctx->node) == 0) {
+            az->me = i;
+            found = true;
+        }
+    }
+    az->n = m->n;
+    if (!found) {
+        geoha_exit_reason("Parameter %s has no entry for this node '%s'",
+                          P_SERVERS, ctx->node);
+        return OCF_ERR_CONFIGURED;
+    }
+    if (run == NULL || run[0] != '/') {
+        run = D_RUN_DIR;
+    }
+    geoha_strlcpy(az->base, ctx->rsc, sizeof(az->base));
+    colon = strchr(az->base, ':');
+    if (colon != NULL) {
+        *colon = '\0';
+    }
+    rc |= geoha_snprintf(az->marker_path, sizeof(az->marker_path),
+                         "%s/mysql-%s.state", run, az->base);
+    rc |= geoha_snprintf(az->mark_path, sizeof(az->mark_path),
+                         "%s/mysql-%s.reseed", state, az->base);
+    rc |= geoha_snprintf(az->pending_path, sizeof(az->pending_path),
+                         "%s/mysql-%s.reseed-pending", state, az->base);
+    rc |= geoha_snprintf(az->final_path, sizeof(az->final_path),
+                         "%s/mysql-%s-final-gtid", state, az->base);
+    rc |= geoha_snprintf(az->decisions_path, sizeof(az->decisions_path),
+                         "%s/mysql-%s-decisions.jsonl", state, az->base);
+    rc |= geoha_snprintf(az->attr_reseed, sizeof(az->attr_reseed), "%s%s",
+                         az->base, ATTR_RESEED_SUFFIX);
+    rc |= geoha_snprintf(az->attr_final, sizeof(az->attr_final), "%s%s",
+                         az->base, ATTR_FINAL_SUFFIX);
+    if (rc != 0) {
+        geoha_exit_reason("Resource id '%s' or a directory is too long",
+                          ctx->rsc);
+        return OCF_ERR_CONFIGURED;
+    }
+    return OCF_SUCCESS;
+}
+
+/* The ARM client's parameters: syntax, and with files=true the files. */
+static int
+arm_check(const struct geoha_ctx *ctx, bool files)
+{
+    struct geoha_arm_config cfg;
+    char err[512] = "";
+    int rc;
+
+    rc = geoha_arm_config_from_ctx(ctx, &cfg, err, sizeof(err));
+    if (rc == 0) {
+        rc = geoha_arm_config_check(&cfg, files, err, sizeof(err));
+    }
+    if (rc != 0) {
+        geoha_exit_reason("%s", err[0] != '\0' ? err : geoha_strerror(rc));
+        return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE)
+                   ? OCF_ERR_CONFIGURED
+                   : geoha_ocf_from_result(rc);
+    }
+    return OCF_SUCCESS;
+}
+
+int
+geoha__mysql_azure_validate(struct geoha_ctx *ctx)
+{
+    const struct geoha_map *eps = geoha_param_map(ctx, P_ENDPOINTS);
+    struct az az;
+    int rc = az_setup(ctx, &az);
+
+    if (rc != OCF_SUCCESS) {
+        return rc;
+    }
+    if (eps != NULL && eps->n > 0) {
+        for (size_t i = 0; i < az.n; i++) {
+            if (geoha_map_get(eps, az.s[i].node) == NULL) {
+                geoha_exit_reason("Parameter %s is set but has no entry for "
+                                  "node '%s' of %s (leave it empty to use "
+                                  "the servers' names in DNS)",
+                                  P_ENDPOINTS, az.s[i].node, P_SERVERS);
+                return OCF_ERR_CONFIGURED;
+            }
+        }
+    }
+    return arm_check(ctx, true);
+}
+
+static void
+arm_debug(void *arg, const char *line)
+{
+    (void)arg;
+    geoha_debug("arm: %s", line);
+}
+
+static int
+az_open(struct az *az)
+{
+    struct geoha_arm_config cfg;
+    char err[512] = "";
+    int rc;
+
+    rc = geoha_arm_config_from_ctx(az->ctx, &cfg, err, sizeof(err));
+    if (rc == 0) {
+        cfg.debug_fn = arm_debug;
+        rc = geoha_arm_client_new(&cfg, err, sizeof(err), &az->arm);
+    }
+    if (rc != 0) {
+        geoha_exit_reason("Cannot set up the Azure client: %s",
+                          err[0] != '\0' ? err : geoha_strerror(rc));
+        return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE)
+                   ? OCF_ERR_CONFIGURED
+                   : OCF_ERR_GENERIC;
+    }
+    return OCF_SUCCESS;
+}
+
+/* Setup and client; *rc_out is the OCF code on failure. */
+static bool
+az_begin(struct geoha_ctx *ctx, struct az *az, int *rc_out)
+{
+    int rc = az_setup(ctx, az);
+
+    if (rc == OCF_SUCCESS) {
+        rc = az_open(az);
+    }
+    *rc_out = rc;
+    return rc == OCF_SUCCESS;
+}
+
+static void
+az_end(struct az *az)
+{
+    geoha_arm_client_free(az->arm);
+    az->arm = NULL;
+}
+
+static const char *
+arm_why(const struct az *az, int rc)
+{
+    const char *s = az->arm != NULL ? geoha_arm_last_error(az->arm) : NULL;
+
+    return (s != NULL && *s != '\0') ? s : geoha_strerror(rc);
+}
+
+/* Whether a failure means "Azure could not be asked" (not "refused"). */
+static bool
+arm_unreachable(const struct az *az, int rc)
+{
+    switch (rc) {
+    case -ECONNREFUSED:
+    case -ECONNRESET:
+    case -ECONNABORTED:
+    case -ETIMEDOUT:
+    case -EHOSTUNREACH:
+    case -ENETUNREACH:
+    case -ENETDOWN:
+    case -EIO:
+    case -EPIPE:
+    case -EAGAIN:
+    case GEOHA_E_DEADLINE:
+    case GEOHA_E_THROTTLED:
+        return true;
+    case GEOHA_E_REMOTE: {
+        int status = geoha_arm_last_status(az->arm);
+
+        return status == 0 || status == 408 || status == 429 || status >= 500;
+    }
+    default:
+        return false;
+    }
+}
+
+/* ---- servers through ARM ---- */
+
+static void
+copy_field(char *dst, size_t size, const json_t *j, const char *dotted)
+{
+    const char *v = geoha_arm_json_str(j, dotted);
+
+    if (v == NULL || geoha_strlcpy(dst, v, size) != 0) {
+        dst[0] = '\0';
+    }
+}
+
+static int
+server_get(struct az *az, size_t i, const struct geoha_deadline *d)
+{
+    struct server *s = &az->s[i];
+    json_t *j = NULL;
+    int rc;
+
+    s->known = s->gone = s->unreachable = false;
+    rc = geoha_arm_get(az->arm, s->path, AZ_API_VERSION, d, &j);
+    if (rc == GEOHA_E_NOT_FOUND) {
+        s->known = true;
+        s->gone = true;
+        s->state[0] = s->role[0] = s->source[0] = '\0';
+        return 0;
+    }
+    if (rc != 0) {
+        s->unreachable = arm_unreachable(az, rc);
+        return rc;
+    }
+    copy_field(s->state, sizeof(s->state), j, "properties.state");
+    copy_field(s->role, sizeof(s->role), j, "properties.replicationRole");
+    copy_field(s->source, sizeof(s->source), j,
+               "properties.sourceServerResourceId");
+    copy_field(s->fqdn, sizeof(s->fqdn), j,
+               "properties.fullyQualifiedDomainName");
+    {
+        char loc[sizeof(s->location)];
+
+        copy_field(loc, sizeof(loc), j, "location");
+        if (loc[0] != '\0') {
+            memcpy(s->location, loc, sizeof(loc));
+        }
+    }
+    json_decref(j);
+    s->known = true;
+    return 0;
+}
+
+/* Read every other server, each bounded by a short deadline. */
+static void
+others_get(struct az *az)
+{
+    for (size_t i = 0; i < az->n; i++) {
+        struct geoha_deadline d;
+        int rc;
+
+        if (i == az->me) {
+            continue;
+        }
+        d = sub_deadline(az, PEER_ARM_MAX_MS, 6);
+        rc = server_get(az, i, &d);
+        if (rc != 0) {
+            geoha_warn("Cannot read a server through ARM | server='%s' "
+                       "node=%s reason='%s'",
+                       az->s[i].name, az->s[i].node, arm_why(az, rc));
+        }
+    }
+}
+
+/* Poll the server until no operation runs on it (state not Updating). */
+static int
+server_wait_settled(struct az *az, size_t i, const struct geoha_deadline *d)
+{
+    for (;;) {
+        int rc = server_get(az, i, d);
+
+        if (rc != 0) {
+            return rc;
+        }
+        if (az->s[i].gone || !geoha_streq_ci(az->s[i].state, STATE_UPDATING)) {
+            return 0;
+        }
+        if (geoha_sleep_ms(d, STATE_POLL_MS) != 0) {
+            return GEOHA_E_DEADLINE;
+        }
+    }
+}
+
+/* ---- SQL ---- */
+
+static int
+sql_connect(struct az *az, size_t i, const struct geoha_deadline *d,
+            struct geoha_sql **c, char *why, size_t why_size)
+{
+    const struct geoha_map *eps = geoha_param_map(az->ctx, P_ENDPOINTS);
+    const char *ep = eps != NULL ? geoha_map_get(eps, az->s[i].node) : NULL;
+    struct geoha_sql_target t = { 0 };
+    struct geoha_hostport hp;
+
+    if (ep != NULL) {
+        if (geoha_hostport_parse(ep, AZ_SQL_PORT, &hp) != 0) {
+            geoha_snprintf(why, why_size, "bad endpoint '%s'", ep);
+            return GEOHA_E_CONFIG;
+        }
+    } else if (az->s[i].fqdn[0] != '\0') {
+        geoha_strlcpy(hp.host, az->s[i].fqdn, sizeof(hp.host));
+        hp.port = AZ_SQL_PORT;
+    } else {
+        geoha_snprintf(why, why_size,
+                       "no address: set %s or let ARM tell its name",
+                       P_ENDPOINTS);
+        return -ENOENT;
+    }
+    t.defaults_file = geoha_param_str(az->ctx, P_DEFAULTS_FILE);
+    t.host = hp.host;
+    t.port = hp.port;
+    return geoha_sql_connect(&t, d, why, why_size, c);
+}
+
+enum sqlstate { SQL_UNREACHABLE, SQL_REFUSED, SQL_READ_ONLY, SQL_WRITABLE };
+
+static const char *
+sqlstate_text(enum sqlstate s)
+{
+    switch (s) {
+    case SQL_REFUSED:
+        return "refuses connections";
+    case SQL_READ_ONLY:
+        return "read-only";
+    case SQL_WRITABLE:
+        return "writable";
+    default:
+        return "unreachable";
+    }
+}
+
+/* How server i answers over SQL; *st (may be NULL) gets its status. */
+static enum sqlstate
+sql_probe(struct az *az, size_t i, struct geoha_sql_status *st)
+{
+    struct geoha_deadline d =
+        geoha_deadline_min(&az->ctx->deadline, PEER_SQL_MS);
+    struct geoha_sql *c = NULL;
+    struct geoha_sql_status tmp = { 0 };
+    enum sqlstate r;
+    char why[256] = "";
+    int rc = sql_connect(az, i, &d, &c, why, sizeof(why));
+
+    if (rc == GEOHA_E_NOT_RUNNING) {
+        return SQL_REFUSED;
+    }
+    if (rc != 0 || geoha_sql_status_get(c, &tmp) != 0) {
+        geoha_sql_close(c);
+        return SQL_UNREACHABLE;
+    }
+    r = tmp.read_only ? SQL_READ_ONLY : SQL_WRITABLE;
+    if (st != NULL) {
+        *st = tmp;
+    } else {
+        geoha_sql_status_clear(&tmp);
+    }
+    geoha_sql_close(c);
+    return r;
+}
+
+/*
+ * read_only on server i: over SQL first (SUPER or the like is needed,
+ * which Azure's admin account lacks), else the read_only server parameter
+ * through ARM, bounded by d.
+ */
+static int
+set_read_only(struct az *az, size_t i, bool on, bool arm_too,
+              const struct geoha_deadline *d, const char **how)
+{
+    struct geoha_sql *c = NULL;
+    char why[256] = "";
+    char path[GEOHA_ARM_PATH_MAX];
+    json_t *body;
+    int rc = sql_connect(az, i, d, &c, why, sizeof(why));
+
+    if (rc == 0) {
+        rc = geoha_sql_set_read_only(c, on, d);
+        geoha_sql_close(c);
+        if (rc == 0) {
+            *how = "sql";
+            return 0;
+        }
+    }
+    if (!arm_too || rc == GEOHA_E_NOT_RUNNING) {
+        return rc;
+    }
+    if (geoha_snprintf(path, sizeof(path), "%s/configurations/read_only",
+                       az->s[i].path)
+        != 0) {
+        return -ENOSPC;
+    }
+    body = json_pack("{s:{s:s, s:s}}", "properties", "value", on ? "ON" : "OFF",
+                     "source", "user-override");
+    if (body == NULL) {
+        return -ENOMEM;
+    }
+    rc = geoha_arm_call(az->arm, GEOHA_ARM_PATCH, path, AZ_API_VERSION, body, d,
+                        NULL);
+    json_decref(body);
+    if (rc != 0) {
+        geoha_warn("Cannot set read_only through ARM either | server='%s' "
+                   "reason='%s'",
+                   az->s[i].name, arm_why(az, rc));
+        return rc;
+    }
+    *how = "arm";
+    return 0;
+}
+
+/* Wait until the local server's position reached target. */
+static int
+wait_applied(struct geoha_sql *c, const char *target,
+             const struct geoha_deadline *d, char **reached)
+{
+    struct geoha_gtid_set *t = NULL;
+    int rc = geoha_gtid_set_parse(target, GEOHA_GTID_ANY, &t);
+
+    while (rc == 0) {
+        struct geoha_sql_status st = { 0 };
+        struct geoha_gtid_set *p = NULL;
+        bool ok = false;
+        int64_t left;
+
+        rc = geoha_sql_status_get(c, &st);
+        if (rc == 0) {
+            rc = geoha_gtid_set_parse(st.gtid_pos, GEOHA_GTID_ANY, &p);
+        }
+        if (rc == 0) {
+            rc = geoha_gtid_pos_reached(p, t, &ok);
+        }
+        geoha_gtid_set_free(p);
+        if (rc == 0) {
+            free(*reached);
+            *reached = st.gtid_pos;
+            st.gtid_pos = NULL;
+        }
+        geoha_sql_status_clear(&st);
+        if (rc != 0 || ok) {
+            break;
+        }
+        left = geoha_deadline_left_ms(d);
+        if (left <= 200) {
+            rc = GEOHA_E_DEADLINE;
+            break;
+        }
+        left -= 200;
+        rc = geoha_sql_wait_gtid(
+            c, target, left < GTID_WAIT_STEP_MS ? left : GTID_WAIT_STEP_MS);
+        if (rc == GEOHA_E_DEADLINE) {
+            rc = 0; /* look again */
+        }
+    }
+    geoha_gtid_set_free(t);
+    return rc;
+}
+
+/* ---- marker, marks, scores, decisions ---- */
+
+static int
+marker_read(const struct az *az, struct marker *m)
+{
+    char *text = NULL;
+    const char *p;
+    int rc;
+
+    memset(m, 0, sizeof(*m));
+    rc = geoha_file_read(az->marker_path, 4096, &text, NULL);
+    if (rc == -ENOENT) {
+        return 0;
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    m->role =
+        strstr(text, "role=promoted") != NULL ? ROLE_PROMOTED : ROLE_UNPROMOTED;
+    p = strstr(text, "io_lost_ms=");
+    if (p != NULL) {
+        char num[32];
+        size_t n = strcspn(p + 11, "\n");
+
+        if (n < sizeof(num)) {
+            memcpy(num, p + 11, n);
+            num[n] = '\0';
+            if (geoha_parse_ll(num, 0, INT64_MAX, &m->io_lost_ms) != 0) {
+                m->io_lost_ms = 0;
+            }
+        }
+    }
+    free(text);
+    return 0;
+}
+
+static int
+marker_write(const struct az *az, const struct marker *m)
+{
+    char text[128];
+    char dir[PATH_MAX];
+    char *slash;
+    int rc;
+
+    geoha_strlcpy(dir, az->marker_path, sizeof(dir));
+    slash = strrchr(dir, '/');
+    if (slash != NULL && slash != dir) {
+        *slash = '\0';
+        rc = geoha_dir_ensure(dir, 0700);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    rc = geoha_snprintf(text, sizeof(text), "role=%s\nio_lost_ms=%lld\n",
+                        m->role == ROLE_PROMOTED ? "promoted" : "unpromoted",
+                        m->io_lost_ms);
+    if (rc != 0) {
+        return rc;
+    }
+    return geoha_file_replace(az->marker_path, text, strlen(text), (uid_t)-1,
+                              (gid_t)-1, 0600);
+}
+
+static void
+set_score(const struct az *az, const char *score)
+{
+    int rc;
+
+    if (az->ctx->probe) {
+        return; /* a probe changes nothing */
+    }
+    rc = geoha_attr_update(GEOHA_ATTR_PROMOTION, az->ctx->node, az->ctx->rsc,
+                           score, &az->ctx->deadline, NULL);
+    if (rc != 0) {
+        geoha_warn("Cannot set the promotion score | score=%s reason='%s'",
+                   score != NULL ? score : "(none)", geoha_strerror(rc));
+    }
+}
+
+static bool
+marked(const struct az *az)
+{
+    return access(az->mark_path, F_OK) == 0;
+}
+
+/*
+ * Mark this node's server diverged-or-stale: a report in state_dir (kept
+ * until reseed) and the node attribute RSC-reseed-needed. Not on probes.
+ */
+static void
+mark_set(struct az *az, const char *kind, const char *writer, const char *why)
+{
+    const char *state =
+        str_or(geoha_param_str(az->ctx, P_STATE_DIR), D_STATE_DIR);
+    bool changed = false;
+    char when[32];
+
+    set_score(az, NULL);
+    if (az->ctx->probe) {
+        return;
+    }
+    if (!marked(az)) {
+        json_t *j;
+        char *text = NULL;
+
+        iso_time(when, sizeof(when));
+        j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "time", when, "node",
+                      az->ctx->node, "server", me(az)->name, "state", kind,
+                      "writer", str_or(writer, ""), "why", why);
+        if (j != NULL) {
+            text = json_dumps(j, JSON_INDENT(2));
+        }
+        json_decref(j);
+        geoha_dir_ensure(state, 0700);
+        if (text == NULL
+            || geoha_file_replace(az->mark_path, text, strlen(text), (uid_t)-1,
+                                  (gid_t)-1, 0600)
+                   != 0) {
+            geoha_err("Cannot write the reseed mark | path='%s'",
+                      az->mark_path);
+        }
+        free(text);
+    }
+    geoha_attr_update(GEOHA_ATTR_TRANSIENT, az->ctx->node, az->attr_reseed,
+                      kind, &az->ctx->deadline, &changed);
+    if (changed) {
+        geoha_warn("This node's server is %s: not promotable until an admin "
+                   "runs the reseed action | server='%s' writer='%s' "
+                   "why='%s' mark='%s'",
+                   kind, me(az)->name, str_or(writer, ""), why, az->mark_path);
+    }
+}
+
+static void
+mark_clear(struct az *az)
+{
+    if (az->ctx->probe) {
+        return;
+    }
+    if (unlink(az->mark_path) == 0) {
+        geoha_notice("The reseed mark is cleared | server='%s'", me(az)->name);
+    }
+    geoha_attr_update(GEOHA_ATTR_TRANSIENT, az->ctx->node, az->attr_reseed,
+                      NULL, &az->ctx->deadline, NULL);
+}
+
+static void
+record_decision(const struct az *az, json_t *j)
+{
+    char *line = json_dumps(j, JSON_COMPACT);
+    int rc;
+
+    if (line == NULL) {
+        return;
+    }
+    geoha_dir_ensure(str_or(geoha_param_str(az->ctx, P_STATE_DIR), D_STATE_DIR),
+                     0700);
+    rc = geoha_file_append_line(az->decisions_path, line, 0600);
+    if (rc != 0) {
+        geoha_warn("Cannot record the decision | path='%s' reason='%s'",
+                   az->decisions_path, geoha_strerror(rc));
+    }
+    geoha_info("Decision | %s", line);
+    free(line);
+}
+
+/* ---- who is the writer ---- */
+
+enum verdict {
+    V_WRITER,   /* the writer: promotable first */
+    V_IDLE,     /* one of several standalone servers; holds all they hold */
+    V_STALE,    /* a former writer */
+    V_DIVERGED, /* holds transactions the writer lacks */
+    V_UNKNOWN,  /* cannot tell now */
+    V_DOWN,     /* stopped, and no other server writes */
+};
+
+/*
+ * For a standalone server here (others read already): is it the writer
+ * or a former one? *writer receives the other server's index, or -1.
+ */
+static enum verdict
+judge_standalone(struct az *az, int *writer, char *why, size_t why_size)
+{
+    struct server *m = me(az);
+    bool has_replicas = false, unknown = false;
+    int other = -1;
+    char node[GEOHA_NODE_MAX];
+    struct geoha_sql_status mine = { 0 };
+    enum verdict v;
+
+    *writer = -1;
+    for (size_t i = 0; i < az->n; i++) {
+        if (i == az->me) {
+            continue;
+        }
+        if (!az->s[i].known) {
+            unknown = true;
+        } else if (replica_of(&az->s[i], m)) {
+            has_replicas = true;
+        } else if (standalone(&az->s[i]) && running(&az->s[i])) {
+            other = (int)i;
+        }
+    }
+    if (!running(m)) {
+        if (other >= 0) {
+            *writer = other;
+            geoha_snprintf(why, why_size,
+                           "it is stopped and server '%s' is standalone",
+                           az->s[other].name);
+            return V_STALE;
+        }
+        geoha_snprintf(why, why_size, "it is stopped (state %s)", m->state);
+        return V_DOWN;
+    }
+    if (has_replicas || (other < 0 && !unknown)) {
+        return V_WRITER;
+    }
+    if (other < 0) {
+        geoha_snprintf(why, why_size, "another server cannot be read");
+        return V_UNKNOWN;
+    }
+    /* the cluster knows the writer when one is promoted */
+    if (geoha__mysql_cluster_writer(az->base, &az->ctx->deadline, node) == 0
+        && strcmp(node, az->ctx->node) != 0) {
+        for (size_t i = 0; i < az->n; i++) {
+            if (i != az->me && strcmp(az->s[i].node, node) == 0
+                && standalone(&az->s[i])) {
+                *writer = (int)i;
+                geoha_snprintf(why, why_size,
+                               "node %s holds the writer role on standalone "
+                               "server '%s'",
+                               node, az->s[i].name);
+                return V_STALE;
+            }
+        }
+    }
+    /* nobody promoted, several standalone servers: compare what they hold */
+    if (sql_probe(az, az->me, &mine) < SQL_READ_ONLY) {
+        geoha_snprintf(why, why_size, "it does not answer over SQL");
+        return V_UNKNOWN;
+    }
+    v = V_IDLE;
+    for (size_t i = 0; i < az->n && v == V_IDLE; i++) {
+        struct geoha_sql_status ps = { 0 };
+        bool sub = false, super = false;
+
+        if (i == az->me || !standalone(&az->s[i]) || !running(&az->s[i])) {
+            continue;
+        }
+        if (sql_probe(az, i, &ps) < SQL_READ_ONLY) {
+            geoha_snprintf(why, why_size, "server '%s' does not answer",
+                           az->s[i].name);
+            v = V_UNKNOWN;
+            continue;
+        }
+        if (geoha_gtid_text_subset(mine.gtid_state, ps.gtid_state, &sub) != 0
+            || geoha_gtid_text_subset(ps.gtid_state, mine.gtid_state, &super)
+                   != 0) {
+            geoha_snprintf(why, why_size, "cannot compare GTID sets with '%s'",
+                           az->s[i].name);
+            v = V_UNKNOWN;
+        } else if (!super) {
+            *writer = (int)i;
+            geoha_snprintf(why, why_size,
+                           "server '%s' holds transactions it lacks | "
+                           "local='%s' other='%s'",
+                           az->s[i].name, mine.gtid_state, ps.gtid_state);
+            v = sub ? V_STALE : V_DIVERGED;
+        }
+        geoha_sql_status_clear(&ps);
+    }
+    geoha_sql_status_clear(&mine);
+    return v;
+}
+
+/* ---- monitor ---- */
+
+static int
+monitor_replica(struct az *az, struct marker *mk)
+{
+    struct geoha_ctx *ctx = az->ctx;
+    struct geoha_sql *c = NULL;
+    struct geoha_sql_status st = { 0 };
+    struct geoha_sql_replica r = { 0 };
+    long long max_lag = geoha_param_int(ctx, P_MAX_LAG);
+    char why[256] = "";
+    int rc;
+
+    if (marked(az)) {
+        mark_clear(az); /* a replica is not stale: it was reseeded */
+    }
+    rc = sql_connect(az, az->me, &ctx->deadline, &c, why, sizeof(why));
+    if (rc == GEOHA_E_NOT_RUNNING) {
+        set_score(az, NULL);
+        geoha_exit_reason("The replica refuses connections (%s)", why);
+        return OCF_NOT_RUNNING;
+    }
+    if (rc != 0) {
+        set_score(az, NULL);
+        geoha_exit_reason("The replica does not answer over SQL: %s", why);
+        return OCF_ERR_GENERIC;
+    }
+    rc = geoha_sql_status_get(c, &st);
+    if (rc == 0) {
+        rc = geoha_sql_replica_status(c, &r);
+    }
+    if (rc != 0) {
+        geoha_exit_reason("Cannot read the replica's state: %s",
+                          geoha_sql_error(c));
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    rc = OCF_SUCCESS;
+    if (!st.read_only) {
+        set_score(az, NULL);
+        geoha_exit_reason("Azure shows a replica, but the server is writable");
+        rc = OCF_ERR_GENERIC;
+    } else if (!r.configured) {
+        set_score(az, NULL);
+        if (!geoha_streq_ci(me(az)->state, STATE_UPDATING)) {
+            geoha_exit_reason("Azure shows a replica, but the server does "
+                              "not replicate");
+            rc = OCF_ERR_GENERIC;
+        }
+    } else if (r.sql != GEOHA_SQL_THREAD_YES) {
+        set_score(az, NULL);
+        if (r.sql_errno != 0) {
+            geoha_exit_reason("Replication SQL thread stopped on error %u: %s",
+                              r.sql_errno, r.sql_error);
+        } else {
+            geoha_exit_reason("Replication SQL thread is not running");
+        }
+        rc = OCF_ERR_GENERIC;
+    } else if (r.io == GEOHA_SQL_THREAD_YES) {
+        if (mk->io_lost_ms != 0 && !ctx->probe) {
+            mk->io_lost_ms = 0;
+            marker_write(az, mk);
+        }
+        if (r.lag_s >= 0 && r.lag_s <= max_lag) {
+            set_score(az,
+                      r.lag_s <= CURRENT_LAG_S ? SCORE_CURRENT : SCORE_LAGGING);
+        } else if (r.lag_s > max_lag) {
+            set_score(az, NULL);
+            geoha_info("Replica is past max_lag: not promotable | lag_s=%lld "
+                       "max_lag=%lld",
+                       r.lag_s, max_lag);
+        }
+    } else {
+        /* cut off from the writer: promotable for max_lag seconds */
+        int64_t now = geoha_wall_ms();
+        struct geoha_gtid_set *p = NULL, *t = NULL;
+        bool applied = false;
+
+        if (mk->io_lost_ms == 0 && !ctx->probe) {
+            mk->io_lost_ms = now;
+            marker_write(az, mk);
+            geoha_warn("Replication lost its writer | io_errno=%u "
+                       "io_error='%s'",
+                       r.io_errno, r.io_error);
+        }
+        if (mk->io_lost_ms != 0 && now - mk->io_lost_ms > max_lag * 1000) {
+            set_score(az, NULL);
+        } else {
+            if (geoha_gtid_set_parse(st.gtid_pos, GEOHA_GTID_ANY, &p) == 0
+                && geoha_gtid_set_parse(r.received, GEOHA_GTID_ANY, &t) == 0) {
+                geoha_gtid_pos_reached(p, t, &applied);
+            }
+            geoha_gtid_set_free(p);
+            geoha_gtid_set_free(t);
+            set_score(az, applied ? SCORE_CURRENT : SCORE_LAGGING);
+        }
+    }
+done:
+    geoha_sql_replica_clear(&r);
+    geoha_sql_status_clear(&st);
+    geoha_sql_close(c);
+    return rc;
+}
+
+static int
+monitor_standalone_unpromoted(struct az *az)
+{
+    char why[512] = "";
+    int writer = -1;
+    enum verdict v;
+
+    if (marked(az)) {
+        set_score(az, NULL);
+        return OCF_SUCCESS; /* known and reported: waiting for reseed */
+    }
+    others_get(az);
+    v = judge_standalone(az, &writer, why, sizeof(why));
+    switch (v) {
+    case V_WRITER:
+        set_score(az, SCORE_WRITER);
+        return OCF_SUCCESS;
+    case V_IDLE:
+        set_score(az, SCORE_IDLE);
+        return OCF_SUCCESS;
+    case V_STALE:
+    case V_DIVERGED:
+        mark_set(az, v == V_STALE ? MARK_STALE : MARK_DIVERGED,
+                 writer >= 0 ? az->s[writer].name : NULL, why);
+        if (!az->ctx->probe && running(me(az))
+            && sql_probe(az, az->me, NULL) == SQL_WRITABLE) {
+            const char *how = "";
+            struct geoha_deadline d =
+                geoha_deadline_min(&az->ctx->deadline, PEER_SQL_MS);
+
+            /* nobody's settings point at it, but close it all the same */
+            if (set_read_only(az, az->me, true, false, &d, &how) == 0) {
+                geoha_warn("A former writer was writable; it is read-only "
+                           "now | server='%s'",
+                           me(az)->name);
+            }
+        }
+        return OCF_SUCCESS;
+    case V_DOWN:
+        set_score(az, NULL);
+        geoha_exit_reason("The server is not running: %s", why);
+        return OCF_NOT_RUNNING;
+    default:
+        set_score(az, NULL);
+        geoha_info("Cannot tell whether this server is the writer | why='%s'",
+                   why);
+        return OCF_SUCCESS;
+    }
+}
+
+int
+geoha__mysql_azure_monitor(struct geoha_ctx *ctx)
+{
+    struct az az;
+    struct marker mk;
+    struct geoha_sql *c = NULL;
+    struct geoha_sql_status st = { 0 };
+    char why[256] = "";
+    int rc;
+
+    rc = az_setup(ctx, &az);
+    if (rc != OCF_SUCCESS) {
+        return rc;
+    }
+    if (marker_read(&az, &mk) != 0) {
+        geoha_exit_reason("Cannot read the state file '%s'", az.marker_path);
+        return OCF_ERR_GENERIC;
+    }
+    if (mk.role == ROLE_NONE) {
+        return OCF_NOT_RUNNING; /* not started here: nothing to ask */
+    }
+    rc = az_open(&az);
+    if (rc != OCF_SUCCESS) {
+        return rc;
+    }
+    rc = server_get(&az, az.me, &ctx->deadline);
+    if (rc != 0) {
+        /* Azure cannot be asked: judge by SQL only, change nothing */
+        geoha_warn("Cannot read the server through ARM; judging by SQL only "
+                   "| reason='%s'",
+                   arm_why(&az, rc));
+        if (mk.role != ROLE_PROMOTED) {
+            rc = OCF_SUCCESS;
+            goto done;
+        }
+        az.s[az.me].known = false;
+    } else if (me(&az)->gone) {
+        set_score(&az, NULL);
+        if (marked(&az) && mk.role != ROLE_PROMOTED) {
+            rc = OCF_SUCCESS; /* being reseeded */
+            goto done;
+        }
+        geoha_exit_reason("Server '%s' does not exist in Azure", me(&az)->name);
+        rc = mk.role == ROLE_PROMOTED ? OCF_FAILED_PROMOTED : OCF_NOT_RUNNING;
+        goto done;
+    }
+    if (mk.role == ROLE_PROMOTED) {
+        if (me(&az)->known && !standalone(me(&az))) {
+            geoha_exit_reason("Promoted, but Azure shows server '%s' as a "
+                              "replica",
+                              me(&az)->name);
+            rc = OCF_FAILED_PROMOTED;
+            goto done;
+        }
+        if (me(&az)->known && !running(me(&az))) {
+            geoha_exit_reason("Promoted, but server '%s' is %s", me(&az)->name,
+                              me(&az)->state);
+            rc = OCF_FAILED_PROMOTED;
+            goto done;
+        }
+        rc = sql_connect(&az, az.me, &ctx->deadline, &c, why, sizeof(why));
+        if (rc == 0) {
+            rc = geoha_sql_status_get(c, &st);
+            if (rc != 0) {
+                geoha_snprintf(why, sizeof(why), "%s", geoha_sql_error(c));
+            }
+        }
+        if (rc != 0) {
+            geoha_exit_reason("The writer does not answer over SQL: %s", why);
+            rc = OCF_FAILED_PROMOTED;
+            goto done;
+        }
+        if (st.read_only) {
+            geoha_exit_reason("Promoted, but the server is read-only");
+            rc = OCF_FAILED_PROMOTED;
+            goto done;
+        }
+        set_score(&az, SCORE_WRITER);
+        rc = OCF_RUNNING_PROMOTED;
+        goto done;
+    }
+    if (standalone(me(&az))) {
+        rc = monitor_standalone_unpromoted(&az);
+    } else if (!running(me(&az))) {
+        set_score(&az, NULL);
+        geoha_exit_reason("The replica is %s", me(&az)->state);
+        rc = OCF_NOT_RUNNING;
+    } else {
+        rc = monitor_replica(&az, &mk);
+    }
+done:
+    geoha_sql_status_clear(&st);
+    geoha_sql_close(c);
+    az_end(&az);
+    return rc;
+}
+
+/* ---- start / stop / demote / notify ---- */
+
+int
+geoha__mysql_azure_start(struct geoha_ctx *ctx)
+{
+    struct az az;
+    struct marker mk = { .role = ROLE_UNPROMOTED };
+    int rc;
+
+    if (!az_begin(ctx, &az, &rc)) {
+        return rc;
+    }
+    rc = server_get(&az, az.me, &ctx->deadline);
+    if (rc != 0) {
+        geoha_exit_reason("Cannot read server '%s' through ARM: %s",
+                          me(&az)->name, arm_why(&az, rc));
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    if (me(&az)->gone) {
+        geoha_exit_reason("Server '%s' does not exist in Azure%s",
+                          me(&az)->name,
+                          access(az.pending_path, F_OK) == 0
+                              ? "; a reseed is unfinished: run it again"
+                              : "");
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    if (standalone(me(&az)) && !marked(&az)) {
+        char why[512] = "";
+        int writer = -1;
+        enum verdict v;
+
+        others_get(&az);
+        v = judge_standalone(&az, &writer, why, sizeof(why));
+        if (v == V_STALE || v == V_DIVERGED) {
+            mark_set(&az, v == V_STALE ? MARK_STALE : MARK_DIVERGED,
+                     writer >= 0 ? az.s[writer].name : NULL, why);
+        }
+    } else if (!standalone(me(&az)) && marked(&az)) {
+        mark_clear(&az);
+    }
+    rc = marker_write(&az, &mk);
+    if (rc != 0) {
+        geoha_exit_reason("Cannot write the state file '%s': %s",
+                          az.marker_path, geoha_strerror(rc));
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    geoha_notice("Started | server='%s' role=%s state=%s%s", me(&az)->name,
+                 str_or(me(&az)->role, "?"), str_or(me(&az)->state, "?"),
+                 marked(&az) ? " reseed-needed" : "");
+    rc = OCF_SUCCESS;
+done:
+    az_end(&az);
+    return rc;
+}
+
+/*
+ * The writer steps down: read-only where possible, final position kept
+ * and published. Never fails for it: see the header comment.
+ */
+static void
+step_down(struct az *az)
+{
+    struct geoha_ctx *ctx = az->ctx;
+    struct geoha_deadline d = sub_deadline(az, READ_ONLY_ARM_MAX_MS, 2);
+    struct geoha_sql_status st = { 0 };
+    const char *how = "";
+    int rc;
+
+    if (server_get(az, az->me, &d) != 0 || !standalone(me(az))
+        || !running(me(az))) {
+        return;
+    }
+    rc = set_read_only(az, az->me, true, true, &d, &how);
+    if (rc != 0) {
+        geoha_warn("Cannot make the server read-only; Drupal here already "
+                   "fails closed and promote's %s stops it | reason='%s'",
+                   P_OLD_WRITER_ACTION, geoha_strerror(rc));
+        return;
+    }
+    if (sql_probe(az, az->me, &st) == SQL_READ_ONLY && st.gtid_pos != NULL) {
+        geoha_dir_ensure(str_or(geoha_param_str(ctx, P_STATE_DIR), D_STATE_DIR),
+                         0700);
+        geoha_file_replace(az->final_path, st.gtid_pos, strlen(st.gtid_pos),
+                           (uid_t)-1, (gid_t)-1, 0600);
+        if (st.gtid_pos[0] != '\0') {
+            geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, az->attr_final,
+                              st.gtid_pos, &ctx->deadline, NULL);
+        }
+        geoha_notice("Read-only | how=%s final_gtid='%s'", how, st.gtid_pos);
+    }
+    geoha_sql_status_clear(&st);
+}
+
+int
+geoha__mysql_azure_demote(struct geoha_ctx *ctx)
+{
+    struct az az;
+    struct marker was, mk = { .role = ROLE_UNPROMOTED };
+    int rc;
+
+    if (!az_begin(ctx, &az, &rc)) {
+        return rc;
+    }
+    if (marker_read(&az, &was) == 0 && was.role == ROLE_PROMOTED) {
+        step_down(&az);
+    }
+    rc = marker_write(&az, &mk);
+    if (rc != 0) {
+        geoha_exit_reason("Cannot write the state file '%s': %s",
+                          az.marker_path, geoha_strerror(rc));
+        az_end(&az);
+        return OCF_ERR_GENERIC;
+    }
+    set_score(&az, NULL);
+    geoha_notice("Demoted; the server is left as it is (Azure cannot make "
+                 "it a replica again) | server='%s'",
+                 me(&az)->name);
+    az_end(&az);
+    return OCF_SUCCESS;
+}
+
+int
+geoha__mysql_azure_stop(struct geoha_ctx *ctx)
+{
+    struct az az;
+    struct marker was;
+    int rc;
+
+    rc = az_setup(ctx, &az);
+    if (rc != OCF_SUCCESS) {
+        return rc;
+    }
+    if (marker_read(&az, &was) == 0 && was.role == ROLE_PROMOTED
+        && az_open(&az) == OCF_SUCCESS) {
+        step_down(&az);
+    }
+    if (unlink(az.marker_path) != 0 && errno != ENOENT) {
+        geoha_exit_reason("Cannot remove the state file '%s'", az.marker_path);
+        az_end(&az);
+        return OCF_ERR_GENERIC;
+    }
+    geoha_attr_update(GEOHA_ATTR_PROMOTION, ctx->node, ctx->rsc, NULL,
+                      &ctx->deadline, NULL);
+    az_end(&az);
+    return OCF_SUCCESS;
+}
+
+int
+geoha__mysql_azure_notify(struct geoha_ctx *ctx)
+{
+    (void)ctx;
+    return OCF_SUCCESS; /* nothing joins anything on Azure */
+}
+
+/* ---- promote ---- */
+
+/*
+ * Make server i (a former writer) stop taking writes through ARM, then
+ * check over SQL. *done describes what happened. GEOHA_E_UNSAFE when it
+ * still takes writes.
+ */
+static int
+old_writer_fence(struct az *az, size_t i, const struct geoha_deadline *d,
+                 char *done, size_t done_size)
+{
+    const char *action = geoha_param_str(az->ctx, P_OLD_WRITER_ACTION);
+    struct server *s = &az->s[i];
+    enum sqlstate after;
+    int rc = 0;
+
+    if (geoha_streq(action, OLD_WRITER_NONE)) {
+        geoha_snprintf(done, done_size, "none");
+    } else if (s->unreachable) {
+        rc = -ETIMEDOUT;
+    } else if (geoha_streq(action, OLD_WRITER_STOP)) {
+        char path[GEOHA_ARM_PATH_MAX];
+
+        if (!running(s)) {
+            geoha_snprintf(done, done_size, "already %s", s->state);
+        } else if (geoha_snprintf(path, sizeof(path), "%s/stop", s->path)
+                   != 0) {
+            rc = -ENOSPC;
+        } else {
+            geoha_notice("Stopping the former writer | server='%s' node=%s",
+                         s->name, s->node);
+            rc = geoha_arm_call(az->arm, GEOHA_ARM_POST, path, AZ_API_VERSION,
+                                NULL, d, NULL);
+            if (rc == GEOHA_E_REMOTE && geoha_arm_last_status(az->arm) == 409) {
+                /* an operation runs on it (ours, from an earlier try?) */
+                rc = server_wait_settled(az, i, d);
+                if (rc == 0 && running(s)) {
+                    rc = geoha_arm_call(az->arm, GEOHA_ARM_POST, path,
+                                        AZ_API_VERSION, NULL, d, NULL);
+                }
+            }
+            if (rc == 0) {
+                geoha_snprintf(done, done_size, "stopped");
+            }
+        }
+    } else { /* firewall */
+        char path[GEOHA_ARM_PATH_MAX];
+        json_t *rules = NULL;
+
+        rc = geoha_snprintf(path, sizeof(path), "%s/firewallRules", s->path);
+        if (rc == 0) {
+            rc = geoha_arm_list(az->arm, path, AZ_API_VERSION, 0, d, &rules);
+        }
+        if (rc == 0 && json_array_size(rules) > 0) {
+            char file[PATH_MAX], when[32];
+            char *text = json_dumps(rules, JSON_INDENT(2));
+
+            iso_time(when, sizeof(when));
+            if (text != NULL
+                && geoha_snprintf(file, sizeof(file),
+                                  "%s/mysql-%s-firewall-%s-%s.json",
+                                  str_or(geoha_param_str(az->ctx, P_STATE_DIR),
+                                         D_STATE_DIR),
+                                  az->base, s->name, when)
+                       == 0) {
+                rc = geoha_file_replace(file, text, strlen(text), (uid_t)-1,
+                                        (gid_t)-1, 0600);
+                if (rc == 0) {
+                    geoha_notice("Saved the former writer's firewall rules "
+                                 "| file='%s'",
+                                 file);
+                }
+            }
+            free(text);
+        }
+        for (size_t k = 0; rc == 0 && k < json_array_size(rules); k++) {
+            const char *name =
+                geoha_arm_json_str(json_array_get(rules, k), "name");
+            char rpath[GEOHA_ARM_PATH_MAX];
+
+            if (name == NULL || !geoha_arm_name_valid(name)
+                || geoha_snprintf(rpath, sizeof(rpath), "%s/%s", path, name)
+                       != 0) {
+                rc = GEOHA_E_PROTOCOL;
+                break;
+            }
+            rc = geoha_arm_call(az->arm, GEOHA_ARM_DELETE, rpath,
+                                AZ_API_VERSION, NULL, d, NULL);
+            if (rc == GEOHA_E_NOT_FOUND) {
+                rc = 0;
+            }
+        }
+        if (rc == 0) {
+            geoha_snprintf(done, done_size, "firewall rules removed (%zu)",
+                           json_array_size(rules));
+        }
+        json_decref(rules);
+    }
+    if (rc != 0) {
+        int status = az->arm != NULL ? geoha_arm_last_status(az->arm) : 0;
+
+        /* not done through ARM: is it still taking writes? */
+        after = sql_probe(az, i, NULL);
+        if (after == SQL_WRITABLE) {
+            geoha_snprintf(done, done_size,
+                           "%s failed (%s) and it still answers writable",
+                           action, arm_why(az, rc));
+            return GEOHA_E_UNSAFE;
+        }
+        geoha_snprintf(done, done_size,
+                       "%s not done (%s; HTTP %d); over SQL it %s: left to "
+                       "quorum and fencing",
+                       action, arm_why(az, rc), status, sqlstate_text(after));
+        geoha_warn("Cannot reach the former writer through ARM | server='%s' "
+                   "%s",
+                   s->name, done);
+        return 0;
+    }
+    if (geoha_streq(action, OLD_WRITER_STOP)) {
+        /* S1: it must be gone before the new writer takes writes */
+        after = sql_probe(az, i, NULL);
+        if (after == SQL_WRITABLE || after == SQL_READ_ONLY) {
+            geoha_snprintf(done, done_size,
+                           "stop reported done, but it still answers (%s)",
+                           sqlstate_text(after));
+            return after == SQL_WRITABLE ? GEOHA_E_UNSAFE : 0;
+        }
+    } else if (geoha_streq(action, OLD_WRITER_NONE)
+               && sql_probe(az, i, NULL) == SQL_WRITABLE) {
+        geoha_snprintf(done, done_size, "it answers writable and %s=%s",
+                       P_OLD_WRITER_ACTION, OLD_WRITER_NONE);
+        return GEOHA_E_UNSAFE;
+    }
+    return 0;
+}
+
+/* PATCH replicationRole None, carrying on an operation already running. */
+static int
+promote_patch(struct az *az, const struct geoha_deadline *d)
+{
+    json_t *body =
+        json_pack("{s:{s:s}}", "properties", "replicationRole", "None");
+    int rc;
+
+    if (body == NULL) {
+        return -ENOMEM;
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
+        rc = geoha_arm_call(az->arm, GEOHA_ARM_PATCH, me(az)->path,
+                            AZ_API_VERSION, body, d, NULL);
+        if (rc == 0) {
+            break;
+        }
+        if (!(rc == GEOHA_E_REMOTE && geoha_arm_last_status(az->arm) == 409)
+            && !(rc == GEOHA_E_REMOTE
+                 && geoha_arm_last_status(az->arm) == 400)) {
+            break;
+        }
+        /* 409: an operation runs (ours from an earlier try); 400: maybe no
+         * replica any more. Look, then decide. */
+        rc = server_wait_settled(az, az->me, d);
+        if (rc != 0 || standalone(me(az))) {
+            break;
+        }
+    }
+    json_decref(body);
+    if (rc == 0) {
+        rc = server_get(az, az->me, d);
+    }
+    if (rc == 0 && !standalone(me(az))) {
+        rc = GEOHA_E_STATE;
+    }
+    return rc;
+}
+
+/* Prove the server takes writes, allowing it time to open up. */
+static int
+verify_writer(struct az *az, char *why, size_t why_size)
+{
+    const struct geoha_deadline *d = &az->ctx->deadline;
+    int rc;
+
+    for (;;) {
+        struct geoha_sql *c = NULL;
+        struct geoha_sql_status st = { 0 };
+        const char *how = "";
+
+        rc = sql_connect(az, az->me, d, &c, why, why_size);
+        if (rc == 0) {
+            rc = geoha_sql_status_get(c, &st);
+            if (rc == 0 && st.read_only) {
+                geoha_sql_close(c);
+                c = NULL;
+                geoha_sql_status_clear(&st);
+                rc = set_read_only(az, az->me, false, true, d, &how);
+                if (rc == 0) {
+                    geoha_notice("Cleared read_only | how=%s", how);
+                    rc = sql_connect(az, az->me, d, &c, why, why_size);
+                }
+            }
+            if (rc == 0) {
+                rc = geoha_sql_verify_write(c, az->ctx->node);
+                if (rc != 0) {
+                    geoha_snprintf(why, why_size, "%s",
+                                   rc == GEOHA_E_STATE ? "it is read-only"
+                                                       : geoha_sql_error(c));
+                }
+            }
+        }
+        geoha_sql_status_clear(&st);
+        geoha_sql_close(c);
+        if (rc == 0 || geoha_sleep_ms(d, 1000) != 0) {
+            return rc;
+        }
+    }
+}
+
+int
+geoha__mysql_azure_promote(struct geoha_ctx *ctx)
+{
+    struct az az;
+    struct marker mk = { .role = ROLE_PROMOTED };
+    struct geoha_sql *c = NULL;
+    struct geoha_sql_status st = { 0 };
+    struct geoha_sql_replica r = { 0 };
+    struct geoha_gtid_set *t = NULL;
+    struct geoha_deadline catchup, lro;
+    json_t *peers = json_array();
+    char *target = NULL, *applied = NULL;
+    char why[768] = "", when[32];
+    const char *did_promote = "already standalone";
+    int64_t t0 = geoha_now_ms(), lro_ms = 0, left;
+    bool fenced[GEOHA_MAP_ENTRIES] = { false };
+    int source = -1;
+    int rc;
+
+    if (!az_begin(ctx, &az, &rc)) {
+        json_decref(peers);
+        return rc;
+    }
+    if (marked(&az)) {
+        geoha_exit_reason("Refusing to promote: this server is marked "
+                          "diverged-or-stale; run the reseed action (see %s)",
+                          az.mark_path);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    left = geoha_deadline_left_ms(&ctx->deadline);
+    rc = server_get(&az, az.me, &ctx->deadline);
+    if (rc == 0 && geoha_streq_ci(me(&az)->state, STATE_UPDATING)) {
+        /* an earlier promote's operation may still run: let it finish */
+        struct geoha_deadline d =
+            geoha_deadline_min(&ctx->deadline, left - left / 10);
+
+        geoha_notice("An operation runs on the server; waiting for it | "
+                     "server='%s' role=%s",
+                     me(&az)->name, me(&az)->role);
+        rc = server_wait_settled(&az, az.me, &d);
+        if (rc == GEOHA_E_DEADLINE) {
+            geoha_exit_reason("Azure is still working on server '%s' (state "
+                              "%s); the next promote carries on",
+                              me(&az)->name, me(&az)->state);
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+    }
+    if (rc != 0) {
+        geoha_exit_reason("Cannot read server '%s' through ARM: %s",
+                          me(&az)->name, arm_why(&az, rc));
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    if (me(&az)->gone || !running(me(&az))) {
+        geoha_exit_reason("Server '%s' is %s", me(&az)->name,
+                          me(&az)->gone ? "gone" : me(&az)->state);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    others_get(&az);
+    for (size_t i = 0; i < az.n; i++) {
+        if (i != az.me && replica_of(me(&az), &az.s[i])) {
+            source = (int)i;
+        }
+    }
+    if (!standalone(me(&az)) && source < 0) {
+        geoha_warn("The replica's source is not one of %s | source='%s'",
+                   P_SERVERS, me(&az)->source);
+    }
+
+    /* what this server received and holds */
+    rc = sql_connect(&az, az.me, &ctx->deadline, &c, why, sizeof(why));
+    if (rc == 0) {
+        rc = geoha_sql_status_get(c, &st);
+        if (rc == 0) {
+            rc = geoha_sql_replica_status(c, &r);
+        }
+        if (rc != 0) {
+            geoha_snprintf(why, sizeof(why), "%s", geoha_sql_error(c));
+        }
+    }
+    if (rc != 0) {
+        geoha_exit_reason("The server does not answer over SQL: %s", why);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    if (r.configured && r.sql != GEOHA_SQL_THREAD_YES && r.sql_errno != 0) {
+        geoha_exit_reason("Refusing to promote: the SQL thread stopped on "
+                          "error %u (%s), so not everything received is "
+                          "applied",
+                          r.sql_errno, r.sql_error);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    rc = geoha_gtid_set_parse(r.configured ? r.received : "", GEOHA_GTID_ANY,
+                              &t);
+    if (rc != 0) {
+        geoha_exit_reason("Cannot parse the received GTIDs '%s'",
+                          str_or(r.received, ""));
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+
+    /* every other standalone server: a (former) writer */
+    for (size_t i = 0; i < az.n; i++) {
+        struct server *s = &az.s[i];
+        struct geoha_sql_status ps = { 0 };
+        enum sqlstate ss;
+        const char *pos = NULL;
+        char *published = NULL;
+        const char *how = "";
+        bool holds_more = false;
+
+        if (i == az.me || (s->known && !standalone(s))) {
+            continue;
+        }
+        ss = sql_probe(&az, i, &ps);
+        if (ss == SQL_WRITABLE) {
+            struct geoha_deadline d =
+                geoha_deadline_min(&ctx->deadline, PEER_SQL_MS);
+
+            if (geoha_streq(geoha_param_str(ctx, P_OLD_WRITER_ACTION),
+                            OLD_WRITER_NONE)) {
+                geoha_exit_reason("Refusing to promote: server '%s' of node "
+                                  "%s answers and is writable, and %s=%s",
+                                  s->name, s->node, P_OLD_WRITER_ACTION,
+                                  OLD_WRITER_NONE);
+                geoha_sql_status_clear(&ps);
+                rc = OCF_ERR_GENERIC;
+                goto done;
+            }
+            /* read-only first: its final position is then known (S3) */
+            if (set_read_only(&az, i, true, false, &d, &how) == 0) {
+                geoha_sql_status_clear(&ps);
+                ss = sql_probe(&az, i, &ps);
+            }
+        }
+        if (ss == SQL_READ_ONLY || ss == SQL_WRITABLE) {
+            pos = ps.gtid_pos;
+        } else if ((int)i == source) {
+            geoha_attr_get(GEOHA_ATTR_TRANSIENT, s->node, az.attr_final,
+                           &ctx->deadline, &published);
+            pos = published;
+        }
+        if (standalone(me(&az)) && pos != NULL
+            && (ss == SQL_READ_ONLY || ss == SQL_WRITABLE)) {
+            bool sub = false;
+
+            /*
+             * This server is standalone already: monitor only scores it
+             * when it holds all the others hold, so a difference here is
+             * a former writer's lost tail, from before this server was
+             * promoted. Refusing would not undo it: report it (S4).
+             */
+            if (geoha_gtid_text_subset(ps.gtid_state, st.gtid_state, &sub) == 0
+                && !sub) {
+                geoha_err("A former writer holds transactions the writer "
+                          "lacks; they stay on it until an admin reseeds it "
+                          "| server='%s' here='%s' there='%s'",
+                          s->name, st.gtid_state, ps.gtid_state);
+                holds_more = true;
+            }
+        }
+        if ((int)i == source && pos != NULL && pos[0] != '\0') {
+            struct geoha_gtid_set *p = NULL, *merged = NULL;
+
+            if (geoha_gtid_set_parse(pos, GEOHA_GTID_ANY, &p) == 0
+                && geoha_gtid_pos_merge(t, p, &merged) == 0) {
+                geoha_gtid_set_free(t);
+                t = merged;
+                geoha_info("Waiting for the old writer's position | "
+                           "server='%s' state=%s gtid='%s'",
+                           s->name, sqlstate_text(ss), pos);
+            }
+            geoha_gtid_set_free(p);
+        }
+        json_array_append_new(
+            peers,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "node", s->node,
+                      "server", s->name, "arm_state",
+                      s->known ? str_or(s->state, "?")
+                               : (s->unreachable ? "unreachable" : "unknown"),
+                      "sql", sqlstate_text(ss), "made_read_only", how, "gtid",
+                      str_or(pos, ""), "holds_more", holds_more));
+        free(published);
+        geoha_sql_status_clear(&ps);
+    }
+    rc = geoha_gtid_set_format(t, &target);
+    if (rc != 0) {
+        geoha_exit_reason("Cannot format the target position");
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+
+    /* time budgets: catch-up, then the old writer, then the PATCH */
+    left = geoha_deadline_left_ms(&ctx->deadline);
+    {
+        int64_t verify = left / 10 < VERIFY_RESERVE_MAX_MS
+                             ? left / 10
+                             : VERIFY_RESERVE_MAX_MS;
+        int64_t lro_ms_max =
+            left / 3 < LRO_RESERVE_MAX_MS ? left / 3 : LRO_RESERVE_MAX_MS;
+        int64_t fence_ms =
+            left / 4 < OLD_WRITER_MAX_MS ? left / 4 : OLD_WRITER_MAX_MS;
+
+        catchup = geoha_deadline_min(&ctx->deadline,
+                                     left - verify - lro_ms_max - fence_ms);
+        lro = geoha_deadline_min(&ctx->deadline, left - verify);
+    }
+
+    /* S3: everything received (and the old writer's final position) */
+    if (r.configured && r.sql == GEOHA_SQL_THREAD_YES) {
+        rc = wait_applied(c, target, &catchup, &applied);
+    } else {
+        struct geoha_gtid_set *p = NULL;
+        bool ok = false;
+
+        rc = geoha_gtid_set_parse(st.gtid_pos, GEOHA_GTID_ANY, &p);
+        if (rc == 0) {
+            rc = geoha_gtid_pos_reached(p, t, &ok);
+        }
+        geoha_gtid_set_free(p);
+        if (rc == 0 && !ok) {
+            rc = GEOHA_E_STATE;
+        }
+        applied = strdup(st.gtid_pos != NULL ? st.gtid_pos : "");
+    }
+    if (rc != 0) {
+        geoha_exit_reason("Refusing to promote: not caught up within the "
+                          "time left for it (%s); nothing was changed in "
+                          "Azure | applied='%s' needed='%s'",
+                          geoha_strerror(rc), str_or(applied, ""), target);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+
+    /* S1: the old writer stops taking writes before this one starts */
+    for (size_t i = 0; i < az.n; i++) {
+        struct server *s = &az.s[i];
+        char done_text[768] = "";
+        struct geoha_deadline d;
+
+        if (i == az.me || (s->known && (!standalone(s) || s->gone))) {
+            continue;
+        }
+        if (s->known && !running(s)
+            && sql_probe(&az, i, NULL) < SQL_READ_ONLY) {
+            geoha_snprintf(done_text, sizeof(done_text), "already %s",
+                           s->state);
+        } else {
+            int64_t l = geoha_deadline_left_ms(&lro);
+            int64_t f = l / 2 < OLD_WRITER_MAX_MS ? l / 2 : OLD_WRITER_MAX_MS;
+
+            d = geoha_deadline_min(&lro, f);
+            rc = old_writer_fence(&az, i, &d, done_text, sizeof(done_text));
+            if (rc != 0) {
+                geoha_exit_reason("Refusing to promote: the former writer "
+                                  "'%s' of node %s: %s",
+                                  s->name, s->node, done_text);
+                rc = OCF_ERR_GENERIC;
+                goto done;
+            }
+        }
+        fenced[i] = true;
+        for (size_t k = 0; k < json_array_size(peers); k++) {
+            json_t *p = json_array_get(peers, k);
+
+            if (geoha_streq(geoha_arm_json_str(p, "server"), s->name)) {
+                json_object_set_new(p, "old_writer_action",
+                                    json_string(done_text));
+            }
+        }
+        geoha_notice("The former writer takes no writes | server='%s' "
+                     "done='%s'",
+                     s->name, done_text);
+    }
+
+    /* the promotion itself */
+    if (!standalone(me(&az))) {
+        int64_t l0 = geoha_now_ms();
+
+        geoha_notice("Promoting: replicationRole None | server='%s' "
+                     "applied='%s'",
+                     me(&az)->name, str_or(applied, ""));
+        geoha_sql_close(c); /* Azure restarts replication on it */
+        c = NULL;
+        rc = promote_patch(&az, &lro);
+        lro_ms = geoha_now_ms() - l0;
+        if (rc != 0) {
+            geoha_exit_reason(
+                "The promotion of '%s' did not complete: %s%s", me(&az)->name,
+                rc == GEOHA_E_STATE ? "Azure still shows a replica"
+                                    : arm_why(&az, rc),
+                (rc == GEOHA_E_DEADLINE || rc == GEOHA_E_THROTTLED)
+                    ? "; Azure may still be working on it: the next promote "
+                      "carries on from there"
+                    : "");
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+        did_promote = "replicationRole None";
+    }
+    rc = verify_writer(&az, why, sizeof(why));
+    if (rc != 0) {
+        geoha_exit_reason("Server '%s' does not take writes: %s", me(&az)->name,
+                          why);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    marker_write(&az, &mk);
+    set_score(&az, SCORE_WRITER);
+    geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, az.attr_final, NULL,
+                      &ctx->deadline, NULL);
+    for (size_t i = 0; i < az.n; i++) {
+        if (fenced[i]) {
+            geoha_attr_update(GEOHA_ATTR_TRANSIENT, az.s[i].node,
+                              az.attr_reseed, MARK_STALE, &ctx->deadline, NULL);
+        }
+    }
+    iso_time(when, sizeof(when));
+    {
+        json_t *j = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, "
+            "s:s, s:o}",
+            "time", when, "action", "promote", "backend", BACKEND_AZURE, "node",
+            ctx->node, "resource", az.base, "server", me(&az)->name, "received",
+            str_or(r.received, ""), "required", target, "applied",
+            str_or(applied, ""), "lag_s", (json_int_t)r.lag_s, "lro_ms",
+            (json_int_t)lro_ms, "total_ms", (json_int_t)(geoha_now_ms() - t0),
+            "promotion", did_promote, "old_writers", peers);
+
+        peers = NULL; /* the object owns it now */
+        if (j != NULL) {
+            record_decision(&az, j);
+        }
+        json_decref(j);
+    }
+    geoha_notice("Promoted: server '%s' is the writer | applied='%s'",
+                 me(&az)->name, str_or(applied, ""));
+    rc = OCF_SUCCESS;
+done:
+    json_decref(peers);
+    geoha_gtid_set_free(t);
+    free(target);
+    free(applied);
+    geoha_sql_replica_clear(&r);
+    geoha_sql_status_clear(&st);
+    geoha_sql_close(c);
+    az_end(&az);
+    return rc;
+}
+
+/* ---- reseed (failback) ---- */
+
+static void
+write_report(const struct az *az, const char *prefix, json_t *j)
+{
+    char path[PATH_MAX], when[32];
+    char *text = json_dumps(j, JSON_INDENT(2));
+
+    iso_time(when, sizeof(when));
+    if (text != NULL
+        && geoha_snprintf(
+               path, sizeof(path), "%s/mysql-%s-%s-%s.json",
+               str_or(geoha_param_str(az->ctx, P_STATE_DIR), D_STATE_DIR),
+               az->base, prefix, when)
+               == 0) {
+        geoha_file_replace(path, text, strlen(text), (uid_t)-1, (gid_t)-1,
+                           0600);
+        geoha_notice("Report written | file='%s'", path);
+    }
+    free(text);
+}
+
+/* The location of a server that ARM no longer knows (an unfinished reseed). */
+static int
+pending_location(struct az *az)
+{
+    char *text = NULL;
+    json_t *j;
+    int rc = geoha_file_read(az->pending_path, 65536, &text, NULL);
+
+    if (rc != 0) {
+        return rc;
+    }
+    j = json_loads(text, 0, NULL);
+    free(text);
+    copy_field(me(az)->location, sizeof(me(az)->location), j, "location");
+    json_decref(j);
+    return me(az)->location[0] != '\0' ? 0 : GEOHA_E_PARSE;
+}
+
+int
+geoha__mysql_azure_reseed(struct geoha_ctx *ctx)
+{
+    struct az az;
+    struct geoha_sql_status ws = { 0 }, ls = { 0 };
+    struct geoha_gtid_set *sl = NULL, *sw = NULL, *diff = NULL;
+    char node[GEOHA_NODE_MAX], when[32];
+    char *errant = NULL;
+    uint64_t count = 0;
+    int64_t t0 = geoha_now_ms();
+    int w = -1;
+    int rc;
+
+    if (!az_begin(ctx, &az, &rc)) {
+        return rc;
+    }
+    rc = server_get(&az, az.me, &ctx->deadline);
+    if (rc != 0) {
+        geoha_exit_reason("Cannot read server '%s' through ARM: %s",
+                          me(&az)->name, arm_why(&az, rc));
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    others_get(&az);
+    /* the writer: promoted in the cluster, else the only other standalone */
+    if (geoha__mysql_cluster_writer(az.base, &ctx->deadline, node) == 0) {
+        for (size_t i = 0; i < az.n; i++) {
+            if (strcmp(az.s[i].node, node) == 0) {
+                w = (int)i;
+            }
+        }
+    } else {
+        for (size_t i = 0; i < az.n; i++) {
+            if (i != az.me && standalone(&az.s[i]) && running(&az.s[i])) {
+                w = w == -1 ? (int)i : -2;
+            }
+        }
+    }
+    if (w < 0 || (size_t)w == az.me || !standalone(&az.s[w])
+        || !running(&az.s[w])) {
+        geoha_exit_reason("Refusing to reseed '%s': no single other running "
+                          "standalone writer is known%s",
+                          me(&az)->name,
+                          (w >= 0 && (size_t)w == az.me)
+                              ? " (this node holds the writer role)"
+                              : "");
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    if (replica_of(me(&az), &az.s[w]) && running(me(&az))) {
+        geoha_notice("Already a replica of the writer | server='%s' "
+                     "writer='%s'",
+                     me(&az)->name, az.s[w].name);
+        mark_clear(&az);
+        unlink(az.pending_path);
+        rc = OCF_SUCCESS;
+        goto done;
+    }
+    if (!me(&az)->gone) {
+        json_t *rep;
+        char path[GEOHA_ARM_PATH_MAX];
+        bool discard = geoha_streq(getenv(ENV_RESEED_DISCARD), "yes");
+        enum sqlstate ss;
+
+        if (!standalone(me(&az))) {
+            geoha_exit_reason("Refusing to reseed '%s': it is a replica of "
+                              "another server ('%s')",
+                              me(&az)->name, me(&az)->source);
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+        /* S4: what does it hold that the writer lacks? It must run. */
+        if (!running(me(&az))) {
+            rc = geoha_snprintf(path, sizeof(path), "%s/start", me(&az)->path);
+            geoha_notice("Starting the stale server to compare GTID sets | "
+                         "server='%s'",
+                         me(&az)->name);
+            if (rc == 0) {
+                rc = geoha_arm_call(az.arm, GEOHA_ARM_POST, path,
+                                    AZ_API_VERSION, NULL, &ctx->deadline, NULL);
+            }
+            if (rc != 0 && !discard) {
+                geoha_exit_reason("Cannot start '%s' to compare what it "
+                                  "holds: %s (set %s=yes to reseed without "
+                                  "looking)",
+                                  me(&az)->name, arm_why(&az, rc),
+                                  ENV_RESEED_DISCARD);
+                rc = OCF_ERR_GENERIC;
+                goto done;
+            }
+        }
+        ss = sql_probe(&az, az.me, &ls);
+        if (ss >= SQL_READ_ONLY
+            && sql_probe(&az, (size_t)w, &ws) >= SQL_READ_ONLY
+            && geoha_gtid_set_parse(ls.gtid_state, GEOHA_GTID_ANY, &sl) == 0
+            && geoha_gtid_set_parse(ws.gtid_state, GEOHA_GTID_ANY, &sw) == 0
+            && geoha_gtid_set_difference(sl, sw, &diff) == 0
+            && geoha_gtid_set_format(diff, &errant) == 0
+            && geoha_gtid_set_count(diff, &count) == 0) {
+            rep = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:b}",
+                            "server", me(&az)->name, "writer", az.s[w].name,
+                            "local_gtid", ls.gtid_state, "writer_gtid",
+                            ws.gtid_state, "errant_gtids", errant, "action",
+                            "reseed", "errant_count", (json_int_t)count,
+                            "discarded", count > 0 && discard);
+        } else {
+            rep = json_pack("{s:s, s:s, s:s, s:s, s:b}", "server",
+                            me(&az)->name, "writer", az.s[w].name, "action",
+                            "reseed", "errant_gtids", "unknown: not readable",
+                            "discarded", discard);
+            if (!discard) {
+                json_decref(rep);
+                geoha_exit_reason("Refusing to reseed '%s': cannot compare "
+                                  "its GTID set with the writer's (set "
+                                  "%s=yes to reseed without looking)",
+                                  me(&az)->name, ENV_RESEED_DISCARD);
+                rc = OCF_ERR_GENERIC;
+                goto done;
+            }
+        }
+        if (rep != NULL) {
+            iso_time(when, sizeof(when));
+            json_object_set_new(rep, "time", json_string(when));
+            write_report(&az, "reseed", rep);
+        }
+        json_decref(rep);
+        if (count > 0 && !discard) {
+            geoha_exit_reason("Refusing to reseed '%s': it holds %llu "
+                              "transaction(s) the writer '%s' lacks (%s); "
+                              "save them, then run again with %s=yes",
+                              me(&az)->name, (unsigned long long)count,
+                              az.s[w].name, errant, ENV_RESEED_DISCARD);
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+        /* remember where it lived, then drop it (Azure refuses the name) */
+        {
+            json_t *p = json_pack("{s:s, s:s, s:s}", "server", me(&az)->name,
+                                  "location", me(&az)->location, "source",
+                                  az.s[w].path);
+            char *text = p != NULL ? json_dumps(p, 0) : NULL;
+
+            json_decref(p);
+            geoha_dir_ensure(
+                str_or(geoha_param_str(ctx, P_STATE_DIR), D_STATE_DIR), 0700);
+            rc = text != NULL
+                     ? geoha_file_replace(az.pending_path, text, strlen(text),
+                                          (uid_t)-1, (gid_t)-1, 0600)
+                     : -ENOMEM;
+            free(text);
+            if (rc != 0) {
+                geoha_exit_reason("Cannot write '%s': %s", az.pending_path,
+                                  geoha_strerror(rc));
+                rc = OCF_ERR_GENERIC;
+                goto done;
+            }
+        }
+        geoha_notice("Deleting the stale server | server='%s'", me(&az)->name);
+        rc = geoha_arm_call(az.arm, GEOHA_ARM_DELETE, me(&az)->path,
+                            AZ_API_VERSION, NULL, &ctx->deadline, NULL);
+        if (rc != 0 && rc != GEOHA_E_NOT_FOUND) {
+            geoha_exit_reason("Cannot delete '%s': %s", me(&az)->name,
+                              arm_why(&az, rc));
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+    } else if (pending_location(&az) != 0) {
+        geoha_exit_reason("Server '%s' does not exist and its location is "
+                          "unknown (no '%s')",
+                          me(&az)->name, az.pending_path);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    {
+        json_t *body = json_pack(
+            "{s:s, s:{s:s, s:s}}", "location", me(&az)->location, "properties",
+            "createMode", "Replica", "sourceServerResourceId", az.s[w].path);
+
+        geoha_notice("Creating the replica | server='%s' source='%s'",
+                     me(&az)->name, az.s[w].name);
+        rc = body != NULL
+                 ? geoha_arm_call(az.arm, GEOHA_ARM_PUT, me(&az)->path,
+                                  AZ_API_VERSION, body, &ctx->deadline, NULL)
+                 : -ENOMEM;
+        json_decref(body);
+    }
+    if (rc == 0) {
+        rc = server_get(&az, az.me, &ctx->deadline);
+    }
+    if (rc != 0 || !replica_of(me(&az), &az.s[w])) {
+        geoha_exit_reason("The replica '%s' was not created: %s%s",
+                          me(&az)->name,
+                          rc != 0 ? arm_why(&az, rc) : "Azure shows role ",
+                          rc != 0 ? "; run reseed again to carry on"
+                                  : str_or(me(&az)->role, "?"));
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    mark_clear(&az);
+    unlink(az.pending_path);
+    iso_time(when, sizeof(when));
+    {
+        json_t *j = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "time", when, "action",
+            "reseed", "backend", BACKEND_AZURE, "node", ctx->node, "server",
+            me(&az)->name, "source", az.s[w].name, "errant_count",
+            (json_int_t)count, "total_ms", (json_int_t)(geoha_now_ms() - t0));
+
+        if (j != NULL) {
+            record_decision(&az, j);
+        }
+        json_decref(j);
+    }
+    geoha_notice("Reseeded: '%s' replicates from '%s'; run crm resource "
+                 "cleanup",
+                 me(&az)->name, az.s[w].name);
+    rc = OCF_SUCCESS;
+done:
+    geoha_gtid_set_free(sl);
+    geoha_gtid_set_free(sw);
+    geoha_gtid_set_free(diff);
+    free(errant);
+    geoha_sql_status_clear(&ls);
+    geoha_sql_status_clear(&ws);
+    az_end(&az);
+    return rc;
+}

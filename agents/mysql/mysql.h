@@ -1,0 +1,131 @@
+/*
+ * ocf:geoha:mysql — what the agent's backends share.
+ *
+ * mysql.c holds the agent (its tables, the native backend and the
+ * dispatch); azure.c holds the azure backend (Azure Database for MySQL
+ * Flexible Server). Both read the same common parameters and speak the
+ * same promotion scores, so a cluster looks the same whichever backend
+ * runs it.
+ */
+#ifndef GEOHA_AGENT_MYSQL_H
+#define GEOHA_AGENT_MYSQL_H
+
+#include <stdbool.h>
+
+#include "geoha/arm.h"
+#include "geoha/ocf.h"
+
+/* ---- parameters both backends read ---- */
+
+#define P_BACKEND "backend"
+#define P_ENDPOINTS "endpoints"
+#define P_DEFAULTS_FILE "defaults_file"
+#define P_MAX_LAG "max_lag"
+#define P_STATE_DIR "state_dir"
+
+#define BACKEND_NATIVE "native"
+#define BACKEND_AZURE "azure"
+
+#define D_BACKEND BACKEND_NATIVE
+#define D_DEFAULTS_FILE "/etc/geoha/mysql-admin.cnf"
+#define D_MAX_LAG "60"
+#define D_STATE_DIR "/var/lib/geoha"
+
+/* Volatile per-node state (the "started" marker); tests override it. */
+#define ENV_RUN_DIR "GEOHA_RUN_DIR"
+#define D_RUN_DIR "/run/geoha"
+
+/* Promotion scores. */
+#define SCORE_WRITER "2000"
+#define SCORE_CURRENT "1000" /* replicating, within CURRENT_LAG_S */
+#define SCORE_LAGGING "500"  /* within max_lag */
+#define SCORE_IDLE "100"     /* no writer anywhere; holds all peers have */
+#define CURRENT_LAG_S 5
+
+/* ---- shared helpers (common.c) ---- */
+
+/*
+ * The node where the cluster has resource rsc (without ":N") promoted,
+ * from crm_resource --locate. -ENOENT when no node is promoted.
+ */
+int geoha__mysql_cluster_writer(const char *rsc, const struct geoha_deadline *d,
+                                char writer[GEOHA_NODE_MAX]);
+
+/* ---- the azure backend's own parameters ---- */
+
+#define P_SERVERS "servers"
+#define P_SUBSCRIPTION "subscription"
+#define P_RESOURCE_GROUP "resource_group"
+#define P_OLD_WRITER_ACTION "old_writer_action"
+
+#define OLD_WRITER_STOP "stop"
+#define OLD_WRITER_FIREWALL "firewall"
+#define OLD_WRITER_NONE "none"
+#define D_OLD_WRITER_ACTION OLD_WRITER_STOP
+
+/* NULL-terminated choices of old_writer_action. */
+extern const char *const geoha__mysql_old_writer_actions[];
+
+/*
+ * Entries for the agent's parameter table: the azure backend's parameters
+ * and the ARM client's (GEOHA_ARM_PARAMS).
+ */
+/* clang-format off */
+#define MYSQL_AZURE_PARAMS                                                    \
+    { .name = P_SERVERS,                                                      \
+      .type = GEOHA_PT_MAP,                                                   \
+      .map_value = GEOHA_PT_STRING,                                           \
+      .shortdesc = "Each node's flexible server (backend=azure)",             \
+      .longdesc = "node=flexible-server-name for every node, e.g. "           \
+                  "\"ci=drupal-ci si=drupal-si\". The instance on node X "    \
+                  "speaks for server servers[X]. Required with "              \
+                  "backend=azure." },                                         \
+    { .name = P_SUBSCRIPTION,                                                 \
+      .type = GEOHA_PT_STRING,                                                \
+      .shortdesc = "Azure subscription of the servers (backend=azure)",       \
+      .longdesc = "Subscription id holding the flexible servers. Required "   \
+                  "with backend=azure." },                                    \
+    { .name = P_RESOURCE_GROUP,                                               \
+      .type = GEOHA_PT_STRING,                                                \
+      .shortdesc = "Resource group of the servers (backend=azure)",           \
+      .longdesc = "Resource group holding every server named in servers. "    \
+                  "Required with backend=azure." },                           \
+    { .name = P_OLD_WRITER_ACTION,                                            \
+      .type = GEOHA_PT_ENUM,                                                  \
+      .default_value = D_OLD_WRITER_ACTION,                                   \
+      .choices = geoha__mysql_old_writer_actions,                             \
+      .shortdesc = "What promote does to the former writer (backend=azure)",  \
+      .longdesc = "Before the new writer takes writes, promote makes the "    \
+                  "former writer stop taking them, through ARM: 'stop' "      \
+                  "stops the server and checks that it refuses "              \
+                  "connections; 'firewall' saves its firewall rules in "      \
+                  "state_dir and deletes them (public access only; open "     \
+                  "sessions are not cut, so it is weaker); 'none' does "      \
+                  "nothing and promote refuses while the former writer "      \
+                  "answers as writable." },                                   \
+    GEOHA_ARM_PARAMS
+/* clang-format on */
+
+/* ---- the azure backend (azure.c) ---- */
+
+/* Whether the parameters select backend=azure. */
+bool geoha__mysql_is_azure(const struct geoha_ctx *ctx);
+
+/* Cross-parameter checks for backend=azure (the agent's validate hook). */
+int geoha__mysql_azure_validate(struct geoha_ctx *ctx);
+
+/* The OCF actions for backend=azure; each returns an OCF exit code. */
+int geoha__mysql_azure_start(struct geoha_ctx *ctx);
+int geoha__mysql_azure_stop(struct geoha_ctx *ctx);
+int geoha__mysql_azure_monitor(struct geoha_ctx *ctx);
+int geoha__mysql_azure_promote(struct geoha_ctx *ctx);
+int geoha__mysql_azure_demote(struct geoha_ctx *ctx);
+int geoha__mysql_azure_notify(struct geoha_ctx *ctx);
+
+/*
+ * The admin's failback action (hidden): re-create this node's
+ * diverged-or-stale server as a replica of the current writer.
+ */
+int geoha__mysql_azure_reseed(struct geoha_ctx *ctx);
+
+#endif /* GEOHA_AGENT_MYSQL_H */
