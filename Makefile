@@ -43,6 +43,7 @@ FENCE_SRCS := $(wildcard fence/fence_geoha/*.c)
 FENCE_BINS := $(if $(FENCE_SRCS),$(BUILD)/fence_geoha)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+RENDER_BIN := $(BUILD)/geoha-render
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOL_BINS := $(TOOL_SRCS:%.c=$(BUILD)/%)
 
@@ -51,7 +52,7 @@ TOOL_BINS := $(TOOL_SRCS:%.c=$(BUILD)/%)
 .DEFAULT_GOAL := all
 .SECONDARY:
 
-all: $(AGENT_BINS) $(FENCE_BINS) $(UNIT_BINS) $(TOOL_BINS)
+all: $(AGENT_BINS) $(FENCE_BINS) $(RENDER_BIN) $(UNIT_BINS) $(TOOL_BINS)
 
 # Objects live under build/obj/ so they never clash with program names.
 $(BUILD)/obj/%.o: %.c
@@ -71,6 +72,11 @@ endef
 $(foreach a,$(AGENTS),$(eval $(call agent_rule,$(a))))
 
 $(BUILD)/fence_geoha: $(FENCE_SRCS:%.c=$(BUILD)/obj/%.o) $(LIBGEOHA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The configuration renderer admins run on crm-config/ (installed too).
+$(RENDER_BIN): $(BUILD)/obj/crm-config/geoha-render.o $(LIBGEOHA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -96,7 +102,7 @@ check-build: all asan
 
 # Every test suite the project has; ends with "N passed, N failed".
 check: deps
-	$(MAKE) check-build
+	$(MAKE) -j$$(nproc) check-build
 	python3 tests/runner.py
 
 lint:
@@ -114,19 +120,21 @@ demo: deps all
 	  echo "make demo: the two-region cluster demo (tests/cluster/demo) is not built yet;"; \
 	  echo "see issue 10. What exists today: make check."; exit 1; fi
 
-install: $(AGENT_BINS) $(FENCE_BINS)
+install: $(AGENT_BINS) $(FENCE_BINS) $(RENDER_BIN)
 	install -d $(DESTDIR)$(OCF_ROOT)/resource.d/geoha
 	for a in $(AGENTS); do \
 	  install -m 0755 $(BUILD)/agents/$$a $(DESTDIR)$(OCF_ROOT)/resource.d/geoha/$$a; \
 	done
 	$(if $(FENCE_BINS),install -d $(DESTDIR)$(SBINDIR) && install -m 0755 $(BUILD)/fence_geoha $(DESTDIR)$(SBINDIR)/fence_geoha)
-	install -d $(DESTDIR)$(DOCDIR)
-	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
-	cp -r crm-config $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(RENDER_BIN) $(DESTDIR)$(SBINDIR)/geoha-render
+	install -d $(DESTDIR)$(DOCDIR)/crm-config
+	install -m 0644 README.md docs/SAFETY.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(filter-out %.c,$(wildcard crm-config/*)) $(DESTDIR)$(DOCDIR)/crm-config/
 
 uninstall:
 	rm -rf $(DESTDIR)$(OCF_ROOT)/resource.d/geoha $(DESTDIR)$(DOCDIR)
-	rm -f $(DESTDIR)$(SBINDIR)/fence_geoha
+	rm -f $(DESTDIR)$(SBINDIR)/fence_geoha $(DESTDIR)$(SBINDIR)/geoha-render
 
 clean:
 	rm -rf build build-asan
