@@ -79,7 +79,12 @@ def now():
     return time.monotonic()
 
 
+QUIET = False   # the demo prints its own timeline
+
+
 def log(msg):
+    if QUIET:
+        return
     sys.stderr.write(f"# {time.strftime('%H:%M:%S')} {msg}\n")
     sys.stderr.flush()
 
@@ -180,6 +185,7 @@ class Cluster:
         self.lock_fd = None
         self.mu = threading.RLock()
         self.events = []           # (t, text) timeline of harness actions
+        self.wevents = []          # the same with wall-clock times
         self.power_off = set()     # hosts the harness considers off
         self.witness_down = False
         self._watch_stop = threading.Event()
@@ -209,6 +215,7 @@ class Cluster:
     def event(self, text):
         t = now()
         self.events.append((t, text))
+        self.wevents.append((time.time(), text))
         log(text)
         return t
 
@@ -433,11 +440,15 @@ class Cluster:
             shutil.copy2(key, os.path.join(d, "authkey"))
             os.chmod(os.path.join(d, "authkey"), 0o400)
 
+    def crm_text(self):
+        """The CIB configuration to load (crm shell syntax)."""
+        return self.render(self.crm)
+
     def build_cib(self):
         """Renders the crm file and loads it with the crm shell into an empty
         CIB file, exactly as an admin's `crm configure load update` would;
         the result pre-seeds each node's cib.xml."""
-        crm_text = self.render(self.crm)
+        crm_text = self.crm_text()
         work = os.path.join(self.state, "cib-build")
         os.makedirs(work)
         crm_file = os.path.join(work, "config.crm")
@@ -585,6 +596,19 @@ class Cluster:
                  "hooks": {"off": [sys.executable, hook, self.state, "off"],
                            "on": [sys.executable, hook, self.state, "on"]}}
                 for h in NODES],
+            # the Traffic Manager profile fence_geoha and
+            # ocf:geoha:traffic-manager manage (TM_* test values)
+            "trafficManagerProfiles": [
+                {"resourceGroup": self.value("TM_RESOURCE_GROUP"),
+                 "name": self.value("TM_PROFILE"),
+                 "trafficRoutingMethod": "Priority",
+                 "endpoints": [
+                     {"name": h, "type": "ExternalEndpoints",
+                      "target": f"{h}.drupal.example.net",
+                      "endpointStatus": "Enabled", "priority": i + 1,
+                      "endpointLocation": "centralindia" if h == "ci"
+                      else "southindia"}
+                     for i, h in enumerate(NODES)]}],
         }
         d = os.path.join(self.state, "azure")
         os.makedirs(d, exist_ok=True)
@@ -604,6 +628,7 @@ class Cluster:
         corosync -> corosync-qdevice -> pacemakerd."""
         with self.mu:
             self.make_mount_ns(host)
+            self.before_stack(host)
             self.spawn(host, "corosync", ["corosync", "-f"])
         wait_for(lambda: self.exec(host, ["corosync-cfgtool", "-s"],
                                    check=False, timeout=5).returncode == 0,
@@ -617,6 +642,14 @@ class Cluster:
             self.spawn(host, "qdevice", ["corosync-qdevice", "-f"])
             self.spawn(host, "pacemakerd", ["pacemakerd"])
             self.power_off.discard(host)
+            self.after_stack(host)
+
+    def before_stack(self, host):
+        """Hook: what boots on HOST before the cluster stack (its
+        database server)."""
+
+    def after_stack(self, host):
+        """Hook: what boots on HOST after the cluster stack (its Drupal)."""
 
     # ---------------------------------------------------------- lifecycle
     def create(self, start=True):

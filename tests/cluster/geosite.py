@@ -1,0 +1,694 @@
+#!/usr/bin/env python3
+"""The geoha site in the harness cluster: MariaDB per region, the real
+agents, Drupal's include, a PHP writer per region and the ground-truth
+sampler (Python 3 stdlib + Debian's php-cli/php-mysql).
+
+GeohaCluster (a cluster.Cluster) adds, per node ci/si:
+  - a MariaDB server (mariadbd started by the harness as part of the node's
+    "boot", before corosync, with crm-config/mariadb-geoha.cnf: read-only at
+    boot); datadir /var/lib/mysql (per-node folder), socket and pid under
+    the private /run/mysqld, bind-address the node's address, server-id 1/2;
+    both start from one seeded data directory (accounts created without
+    binary logging, then RESET MASTER), so their data is identical and
+    their GTID history empty;
+  - the option files the agents use (root-only) under /srv/geoha/etc, the
+    mysql agent's state_dir /srv/geoha/state (geoha.params test column);
+  - Drupal's settings.php in /srv/drupal, ending with the `require` line of
+    agents/drupal/README.md; ocf:geoha:drupal writes settings.geoha.php next
+    to it;
+  - the CIB is crm-config/geoha.crm rendered with the test column, loaded
+    with `crm configure load update`, minus file-sync (it needs SSH between
+    the nodes; not in the harness yet); a harness-only constraint keeps the
+    first promotion on ci and is deleted once ci is promoted;
+  - writers (writer.php) in each node once started: one region's Drupal,
+    restarted when the node boots again; the sampler (sampler.php) on the
+    host, reaching each server through its socket inside the node.
+"""
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+import cluster
+from cluster import (ADDR, HERE, NODES, TOP, CRM_CONFIG, HarnessError, log,
+                     now, run, wait_for)
+
+SERVER_ID = {"ci": 1, "si": 2}
+MARIADBD = "/usr/sbin/mariadbd"
+CLIENT = "/usr/bin/mariadb"
+DROP_RESOURCES = ("file-sync", "file-sync-clone")
+INITIAL_WRITER_RULE = "harness-initial-writer"
+SEED_ROWS = 100
+
+
+def agents_built():
+    """{overlay path: built program} for the real agents, or None when one
+    is missing."""
+    out = {}
+    for a in ("mysql", "drupal", "traffic-manager"):
+        p = cluster.built(os.path.join("agents", a))
+        if not p:
+            return None
+        out[f"ocf/geoha/{a}"] = p
+    fg = cluster.built("fence_geoha")
+    if not fg or not os.path.exists(os.path.join(
+            TOP, "tests", "mock-azure", "mock_azure.py")):
+        return None
+    out["sbin/fence_geoha"] = fg
+    return out
+
+
+def php_ok():
+    r = subprocess.run(["php", "-m"], capture_output=True, text=True)
+    return r.returncode == 0 and "pdo_mysql" in r.stdout
+
+
+def drop_statements(crm, ids):
+    """crm shell text without the statements that name one of IDS (a
+    statement is a line that does not start with blank or '#', plus its
+    backslash continuations)."""
+    out, stmt = [], []
+
+    def flush():
+        text = "".join(stmt)
+        words = set(re.findall(r"[A-Za-z0-9_.-]+", text))
+        if not (words & set(ids)):
+            out.extend(stmt)
+        stmt.clear()
+    for line in crm.splitlines(keepends=True):
+        if stmt:
+            stmt.append(line)
+            if not line.rstrip("\n").endswith("\\"):
+                flush()
+            continue
+        if line.strip() and not line.startswith(("#", " ", "\t")):
+            stmt.append(line)
+            if not line.rstrip("\n").endswith("\\"):
+                flush()
+            continue
+        out.append(line)
+    if stmt:
+        flush()
+    return "".join(out)
+
+
+def cnf(path, user, password):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(f"[client]\nuser={user}\npassword={password}\n")
+    os.chmod(path, 0o600)
+
+
+# ------------------------------------------------------------ data template
+_template = {}
+
+
+def db_template(prefix):
+    """A seeded MariaDB data directory (built once per process): accounts,
+    the drupal database with its tables and SEED_ROWS rows, no binary log
+    history. Returns {"data": DIR, "pw": {user: password}}."""
+    if prefix in _template and os.path.isdir(_template[prefix]["data"]):
+        return _template[prefix]
+    t0 = now()
+    d = f"/var/tmp/geoha-cluster/{prefix.rstrip('-')}-dbtemplate"
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, "data"))
+    shutil.chown(d, "mysql", "mysql")
+    shutil.chown(os.path.join(d, "data"), "mysql", "mysql")
+    os.chmod(d, 0o755)
+    mycnf = os.path.join(d, "my.cnf")
+    with open(mycnf, "w") as f:
+        f.write(f"!include {os.path.join(CRM_CONFIG, 'mariadb-geoha.cnf')}\n"
+                "[mariadbd]\n"
+                f"datadir={d}/data\nsocket={d}/mysqld.sock\n"
+                f"pid-file={d}/mysqld.pid\nskip-networking\nserver-id=99\n"
+                "innodb-buffer-pool-size=32M\ninnodb-log-file-size=16M\n"
+                "performance-schema=OFF\n"
+                f"log-error={d}/error.log\n")
+    run(["mariadb-install-db", f"--defaults-file={mycnf}", "--user=mysql",
+         "--auth-root-authentication-method=socket", "--skip-test-db"],
+        timeout=120)
+    p = subprocess.Popen([MARIADBD, f"--defaults-file={mycnf}",
+                          "--user=mysql"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    try:
+        wait_for(lambda: subprocess.run(
+            [CLIENT, "-uroot", f"--socket={d}/mysqld.sock", "-e",
+             "SELECT 1"], capture_output=True).returncode == 0 or
+            p.poll() is not None, 60, 0.1, "template mariadbd")
+        if p.poll() is not None:
+            raise HarnessError(f"template mariadbd exited; see {d}/error.log")
+        pw = {u: secrets.token_hex(12) for u in ("geoha", "repl", "drupal")}
+        # Without binary logging: the servers start with no GTID history.
+        st = ["SET sql_log_bin=0",
+              "DELETE FROM mysql.global_priv WHERE User=''"]
+        for host in ("%", "localhost"):
+            st += [f"CREATE USER 'geoha'@'{host}' IDENTIFIED BY "
+                   f"'{pw['geoha']}'",
+                   f"GRANT ALL ON *.* TO 'geoha'@'{host}' WITH GRANT OPTION",
+                   f"CREATE USER 'repl'@'{host}' IDENTIFIED BY "
+                   f"'{pw['repl']}'",
+                   f"GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO "
+                   f"'repl'@'{host}'",
+                   f"CREATE USER 'drupal'@'{host}' IDENTIFIED BY "
+                   f"'{pw['drupal']}'",
+                   "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, "
+                   f"INDEX, ALTER ON drupal.* TO 'drupal'@'{host}'"]
+        st += ["CREATE DATABASE drupal", "USE drupal",
+               "CREATE TABLE drupal.writes (id VARCHAR(48) PRIMARY KEY, "
+               "region VARCHAR(16) NOT NULL, seq INT NOT NULL, "
+               "server_id INT NOT NULL, ts DOUBLE NOT NULL) ENGINE=InnoDB",
+               "CREATE TABLE drupal.probe (id BIGINT PRIMARY KEY, "
+               "ts DOUBLE NOT NULL) ENGINE=InnoDB",
+               "INSERT INTO drupal.writes SELECT CONCAT('seed:', seq), "
+               "'seed', seq, 0, 0 FROM seq_1_to_" + str(SEED_ROWS),
+               "FLUSH PRIVILEGES", "RESET MASTER"]
+        # on stdin: passwords never in a process's arguments
+        run([CLIENT, "-uroot", f"--socket={d}/mysqld.sock"],
+            input=";\n".join(st) + ";\n", timeout=60)
+    finally:
+        if p.poll() is None:
+            p.terminate()
+        try:
+            p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    _template[prefix] = {"data": os.path.join(d, "data"), "pw": pw}
+    log(f"database template built in {now() - t0:.1f} s")
+    return _template[prefix]
+
+
+def drop_template(prefix):
+    """Removes the data template of this process (it holds the accounts'
+    password hashes); the next run builds a new one."""
+    t = _template.pop(prefix, None)
+    if t:
+        shutil.rmtree(os.path.dirname(t["data"]), ignore_errors=True)
+
+
+# ------------------------------------------------------------ cluster
+class GeohaCluster(cluster.Cluster):
+    """The harness cluster with the geoha site (see the module doc)."""
+
+    def __init__(self, drop=DROP_RESOURCES, **kw):
+        ov = dict(agents_built() or {})
+        kw.setdefault("overlay_extra", ov)
+        kw.setdefault("azure", True)
+        kw.setdefault("crm", os.path.join(CRM_CONFIG, "geoha.crm"))
+        super().__init__(**kw)
+        self.drop = tuple(drop)
+        self.writers_on = False
+        self.sampler_proc = None
+        self.tpl = None
+        self.mysqld = {}           # host -> Popen of its mariadbd
+        self.restart_s = 1.0       # like systemd's RestartSec
+
+    # ---- files
+    def crm_text(self):
+        text = drop_statements(self.render(self.crm), self.drop)
+        # harness only: the first promotion goes to ci (both servers start
+        # equal); deleted once ci is promoted (bootstrap()).
+        return text + (f"\nlocation {INITIAL_WRITER_RULE} db-clone \\\n"
+                       f"    rule role=Promoted -inf: #uname ne "
+                       f"{NODES[0]}\n")
+
+    def prepare_dirs(self):
+        super().prepare_dirs()
+        self.tpl = db_template(self.prefix)
+        pw = self.tpl["pw"]
+        for h in NODES:
+            srv = os.path.join(self.node_dir(h), "srv")
+            for sub in ("geoha/etc", "geoha/state", "drupal", "mysql"):
+                os.makedirs(os.path.join(srv, sub))
+            os.chmod(os.path.join(srv, "geoha"), 0o700)
+            etc = os.path.join(srv, "geoha", "etc")
+            cnf(os.path.join(etc, "mysql-admin.cnf"), "geoha", pw["geoha"])
+            cnf(os.path.join(etc, "mysql-replication.cnf"), "repl",
+                pw["repl"])
+            cnf(os.path.join(etc, "drupal-db.cnf"), "drupal", pw["drupal"])
+            with open(os.path.join(srv, "mysql", "my.cnf"), "w") as f:
+                f.write(
+                    "# the shipped server settings (read-only at boot)\n"
+                    f"!include {os.path.join(CRM_CONFIG, 'mariadb-geoha.cnf')}"
+                    "\n# this node\n[mariadbd]\n"
+                    "datadir=/var/lib/mysql\n"
+                    "socket=/run/mysqld/mysqld.sock\n"
+                    "pid-file=/run/mysqld/mysqld.pid\n"
+                    f"bind-address={ADDR[h]}\nport=3306\n"
+                    f"server-id={SERVER_ID[h]}\nskip-name-resolve\n"
+                    "innodb-buffer-pool-size=32M\n"
+                    "innodb-log-file-size=16M\nperformance-schema=OFF\n"
+                    "log-error=/var/log/mysql/error.log\n")
+            # Drupal's settings.php, reduced to what the harness needs; the
+            # last line is agents/drupal/README.md's.
+            with open(os.path.join(srv, "drupal", "settings.php"), "w") as f:
+                f.write("<?php\n$databases = [];\n"
+                        "// The cluster (ocf:geoha:drupal) keeps the "
+                        "database settings in this file.\n"
+                        "require $app_root . '/' . $site_path . "
+                        "'/settings.geoha.php';\n")
+            data = os.path.join(self.node_dir(h), "var-lib-mysql")
+            os.rmdir(data)
+            run(["cp", "-a", self.tpl["data"], data], timeout=60)
+
+    def include_path(self, h):
+        return os.path.join(self.node_dir(h), "srv", "drupal",
+                            "settings.geoha.php")
+
+    def admin_cnf(self, h):
+        return os.path.join(self.node_dir(h), "srv", "geoha", "etc",
+                            "mysql-admin.cnf")
+
+    def state_dir(self, h):
+        return os.path.join(self.node_dir(h), "srv", "geoha", "state")
+
+    def pidfile(self, h):
+        return os.path.join(self.node_dir(h), "mysqld.hostpid")
+
+    def writer_log(self, h):
+        return os.path.join(self.node_dir(h), "var-log", "geoha-writer.jsonl")
+
+    # ---- the node's boot
+    def before_stack(self, host):
+        self.start_mysqld(host)
+
+    def create(self, start=True):
+        super().create(start)
+        with open(os.path.join(self.state, "site.json"), "w") as f:
+            json.dump({"site": "geoha"}, f)
+        self._sup = threading.Thread(target=self._supervise, daemon=True)
+        self._sup.start()
+        return self
+
+    def _supervise(self):
+        """What systemd's Restart= does for mariadb.service on a VM: a
+        server that died while its node runs is started again after
+        RESTART_S (read-only, as every boot)."""
+        died = {}
+        while not self._watch_stop.wait(0.1):
+            for h in NODES:
+                with self.mu:
+                    if h in self.power_off or self.socket(h) is not None:
+                        died.pop(h, None)
+                        continue
+                    if h not in died:
+                        died[h] = now()
+                        self.event(f"mariadbd of {h} exited")
+                        continue
+                    if now() - died[h] < self.restart_s:
+                        continue
+                    if not self._comm_running(h, "corosync"):
+                        # the whole node went down (fenced: the mock
+                        # Azure's power-off); its boot starts mariadbd
+                        continue
+                    died.pop(h, None)
+                    try:
+                        self.start_mysqld(h)
+                        self.event(f"mariadbd of {h} restarted")
+                    except HarnessError as e:
+                        log(f"restart of mariadbd on {h} failed: {e}")
+
+    def _comm_running(self, host, comm):
+        for pid in self.pids(host):
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    if f.read().strip() == comm:
+                        return True
+            except OSError:
+                pass
+        return False
+
+    def watch_forever(self):
+        self._watch_stop.clear()
+        threading.Thread(target=self._supervise, daemon=True).start()
+        super().watch_forever()
+
+    def crash_mysqld(self, host):
+        """SIGKILL the node's mariadbd only (a crash); the supervisor
+        starts it again after restart_s."""
+        with self.mu:
+            p = self.mysqld[host]
+            p.kill()
+            p.wait()
+
+    def after_stack(self, host):
+        if self.writers_on:
+            self.start_writer(host)
+
+    def start_mysqld(self, host):
+        p = self.spawn(host, "mariadbd", [
+            MARIADBD, "--defaults-file=/srv/mysql/my.cnf", "--user=mysql"])
+        self.mysqld[host] = p
+        tmp = self.pidfile(host) + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(f"{p.pid}\n")
+        os.rename(tmp, self.pidfile(host))
+
+        def up():
+            if p.poll() is not None:
+                raise HarnessError(f"mariadbd of {host} exited; see "
+                                   f"{self.node_dir(host)}/var-log/mysql")
+            return self.sql(host, "SELECT 1", check=False) is not None
+        wait_for(up, 60, 0.05, f"mariadbd on {host}")
+
+    def socket(self, host):
+        p = self.mysqld.get(host)
+        if p is not None:
+            if p.poll() is not None:
+                return None
+            pid = p.pid
+            if not os.path.exists(f"/proc/{pid}"):
+                return None
+        else:
+            # a cluster another process started (ctl): the pid file
+            try:
+                with open(self.pidfile(host)) as f:
+                    pid = int(f.read().strip())
+            except (OSError, ValueError):
+                return None
+            if host in self.inodes and pid not in self.pids(host):
+                return None
+        return f"/proc/{pid}/root/run/mysqld/mysqld.sock"
+
+    def _flag(self):
+        return os.path.join(self.state, "writers-on")
+
+    @classmethod
+    def attach(cls, prefix=None, logdir=None):
+        c = super().attach(prefix, logdir)
+        c.writers_on = os.path.exists(c._flag())
+        return c
+
+    def sql(self, host, query, check=True, timeout=20):
+        """Runs QUERY on HOST's server as the admin account, through its
+        socket inside the node; rows as lists of strings (None when the
+        server cannot be reached and check is false)."""
+        sock = self.socket(host)
+        if sock is None:
+            if check:
+                raise HarnessError(f"no mariadbd on {host}")
+            return None
+        r = run([CLIENT, f"--defaults-file={self.admin_cnf(host)}",
+                 f"--socket={sock}", "-N", "-B", "--connect-timeout=3",
+                 "-e", query], timeout=timeout, check=False)
+        if r.returncode != 0:
+            if check:
+                raise HarnessError(f"SQL on {host} failed: "
+                                   f"{r.stderr.strip()[-300:]}")
+            return None
+        return [line.split("\t") for line in r.stdout.splitlines()]
+
+    # ---- bootstrap
+    def bootstrap(self, timeout=90):
+        """Waits for ci promoted, si replicating and both includes active,
+        then removes the harness-only first-writer rule."""
+        self.wait_promoted(NODES[0], timeout=timeout)
+        self.exec(NODES[0], ["cibadmin", "--delete", "--xml-text",
+                             f'<rsc_location id="{INITIAL_WRITER_RULE}"/>'])
+        self.wait_site(NODES[0], timeout)
+
+    def site_state(self):
+        """{host: {"ro", "io", "sql", "inc"}} read directly (None per host
+        when down)."""
+        out = {}
+        for h in NODES:
+            row = self.sql(h, "SELECT @@read_only", check=False)
+            if row is None:
+                out[h] = None
+                continue
+            rs = self.slave_status(h) or {}
+            out[h] = {"ro": row[0][0] == "1",
+                      "io": rs.get("Slave_IO_Running"),
+                      "sql": rs.get("Slave_SQL_Running"),
+                      "src": rs.get("Master_Host"),
+                      "inc": include_state(self.include_path(h))}
+        return out
+
+    def slave_status(self, h):
+        sock = self.socket(h)
+        if sock is None:
+            return None
+        r = run([CLIENT, f"--defaults-file={self.admin_cnf(h)}",
+                 f"--socket={sock}", "-E", "--connect-timeout=3", "-e",
+                 "SHOW SLAVE STATUS"], timeout=20, check=False)
+        if r.returncode != 0:
+            return None
+        st = {}
+        for line in r.stdout.splitlines():
+            if ":" in line and not line.startswith("*"):
+                k, v = line.split(":", 1)
+                st[k.strip()] = v.strip()
+        return st
+
+    def site_ok(self, writer):
+        """The site is in its normal shape with WRITER the writer: writer
+        writable, every other server read-only and replicating from it
+        (both threads), every include active on the writer, Pacemaker
+        agreeing."""
+        st = self.site_state()
+        for h in NODES:
+            s = st.get(h)
+            if s is None:
+                return False
+            want_inc = f"active writer={writer}"
+            if not s["inc"].startswith(want_inc):
+                return False
+            if h == writer:
+                if s["ro"]:
+                    return False
+            elif not s["ro"] or s["io"] != "Yes" or s["sql"] != "Yes" or \
+                    s["src"] != ADDR[writer]:
+                return False
+        return True
+
+    def wait_site(self, writer, timeout):
+        def ok():
+            if not self.site_ok(writer):
+                return False
+            for h in NODES:
+                st = self.crm_mon(h)
+                if not st or not st["quorum"] or \
+                        sorted(st["online"]) != sorted(NODES):
+                    return False
+                roles = st["roles"].get("db", {})
+                if roles.get(writer) != "Promoted" or any(
+                        roles.get(o) != "Unpromoted"
+                        for o in NODES if o != writer):
+                    return False
+            return True
+        return wait_for(ok, timeout, 0.5, f"site converged on {writer}")
+
+    # ---- writers and sampler
+    def start_writer(self, host):
+        with self.mu:
+            if self.alive(host, "writer"):
+                return
+            self.spawn(host, "writer", [
+                "php", os.path.join(HERE, "writer.php"), host,
+                "/srv/drupal/settings.php", "/var/log/geoha-writer.jsonl"])
+
+    def start_writers(self):
+        self.writers_on = True
+        with open(self._flag(), "w"):
+            pass
+        for h in NODES:
+            if h not in self.power_off:
+                self.start_writer(h)
+
+    def stop_writers(self):
+        self.writers_on = False
+        try:
+            os.unlink(self._flag())
+        except OSError:
+            pass
+        with self.mu:
+            for h in NODES:
+                for n, p in self.procs[h]:
+                    if n == "writer" and p.poll() is None:
+                        p.kill()
+                        p.wait()
+
+    def start_sampler(self, out):
+        cfg = {"out": out, "probe_ms": 50, "sample_ms": 100,
+               "probe_base": int(time.time() * 10) * 1000,
+               "admin": ["geoha", self.tpl["pw"]["geoha"]],
+               "app": ["drupal", self.tpl["pw"]["drupal"]],
+               "nodes": {h: {"pidfile": self.pidfile(h),
+                             "include": self.include_path(h)}
+                         for h in NODES}}
+        cf = os.path.join(self.state, "sampler.json")
+        fd = os.open(cf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(cfg, f)
+        errf = open(os.path.join(self.state, "sampler.err"), "ab")
+        self.sampler_proc = subprocess.Popen(
+            ["php", os.path.join(HERE, "sampler.php"), cf],
+            stdin=subprocess.DEVNULL, stdout=errf, stderr=errf,
+            start_new_session=True)
+        errf.close()
+        return Samples(out, self.sampler_proc)
+
+    def stop_sampler(self):
+        p = self.sampler_proc
+        if p is not None and p.poll() is None:
+            p.kill()
+            p.wait()
+        self.sampler_proc = None
+
+    def teardown(self, keep_logs=True):
+        self.stop_sampler()
+        self.writers_on = False
+        if keep_logs:
+            os.makedirs(self.logdir, exist_ok=True)
+            for h in NODES:
+                sd = self.state_dir(h)
+                if os.path.isdir(sd):
+                    dst = os.path.join(self.logdir, f"{h}-geoha-state")
+                    shutil.rmtree(dst, ignore_errors=True)
+                    shutil.copytree(sd, dst)
+        return super().teardown(keep_logs)
+
+    def agent_log(self, host, pattern):
+        """Lines of HOST's pacemaker log matching the regex PATTERN."""
+        p = os.path.join(self.node_dir(host), "var-log", "pacemaker",
+                         "pacemaker.log")
+        try:
+            with open(p, errors="replace") as f:
+                return [l for l in f if re.search(pattern, l)]
+        except OSError:
+            return []
+
+
+def attach(prefix):
+    """The cluster with PREFIX that another process started: a GeohaCluster
+    when it runs the geoha site, else a plain harness cluster."""
+    state = f"/var/tmp/geoha-cluster/{prefix.rstrip('-')}"
+    if os.path.exists(os.path.join(state, "site.json")):
+        return GeohaCluster.attach(prefix)
+    return cluster.Cluster.attach(prefix)
+
+
+def include_state(path):
+    try:
+        with open(path, errors="replace") as f:
+            head = f.read(512)
+    except OSError:
+        return "missing"
+    m = re.search(r"geoha-state: ([^\n]*)", head)
+    return m.group(1).strip() if m else "unknown"
+
+
+class Samples:
+    """The sampler's output file, read as it grows."""
+
+    def __init__(self, path, proc):
+        self.path = path
+        self.proc = proc
+        self.recs = []
+        self._off = 0
+        self._partial = ""
+        self.mu = threading.Lock()
+
+    def refresh(self):
+        with self.mu:
+            try:
+                with open(self.path, errors="replace") as f:
+                    f.seek(self._off)
+                    data = f.read()
+                    self._off = f.tell()
+            except OSError:
+                return self.recs
+            data = self._partial + data
+            lines = data.split("\n")
+            self._partial = lines.pop()
+            for line in lines:
+                try:
+                    self.recs.append(json.loads(line))
+                except ValueError:
+                    pass
+            return self.recs
+
+    def status(self):
+        """Sample ticks only (those with server status)."""
+        return [r for r in self.refresh() if "s" in r]
+
+    def writable(self, rec):
+        return sorted(h for h, v in rec["s"].items()
+                      if v.get("up") and not v.get("ro"))
+
+    def dual(self):
+        """(status samples with two writable servers, probe rows accepted
+        by two servers)"""
+        recs = self.refresh()
+        two = [r for r in recs if "s" in r and len(self.writable(r)) > 1]
+        twice = [r for r in recs if len(r.get("acc", [])) > 1]
+        return two, twice
+
+    def first(self, pred, after=0.0):
+        for r in self.status():
+            if r["t"] >= after and pred(r):
+                return r["t"]
+        return None
+
+    def last_before(self, t):
+        out = None
+        for r in self.status():
+            if r["t"] >= t:
+                break
+            out = r
+        return out
+
+
+def read_writes(path):
+    """A writer's records (JSON lines; a torn last line is skipped)."""
+    out = []
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass
+    except OSError:
+        pass
+    return out
+
+
+def gtid_seq(gtid, domain="0"):
+    """The sequence number of domain DOMAIN in a MariaDB GTID position
+    ("0-1-17,1-2-3"), or -1."""
+    for g in (gtid or "").split(","):
+        p = g.strip().split("-")
+        if len(p) == 3 and p[0] == domain:
+            try:
+                return int(p[2])
+            except ValueError:
+                return -1
+    return -1
+
+
+def binlog_state(text):
+    """{(domain, server_id): seq} from @@gtid_binlog_state."""
+    out = {}
+    for g in (text or "").split(","):
+        p = g.strip().split("-")
+        if len(p) == 3:
+            try:
+                out[(p[0], p[1])] = int(p[2])
+            except ValueError:
+                pass
+    return out
+
+
+def errant(former, writer):
+    """Transactions in FORMER's binlog state that WRITER's lacks (per
+    domain and server id): {(domain, server): (former seq, writer seq)}."""
+    a, b = binlog_state(former), binlog_state(writer)
+    return {k: (v, b.get(k, 0)) for k, v in a.items() if v > b.get(k, 0)}
