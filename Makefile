@@ -18,7 +18,7 @@ BUILD ?= build
 CFLAGS ?= -O2 -g
 LDFLAGS ?=
 
-PKGS := libqb libcurl jansson libmariadb pacemaker pacemaker-cib \
+PKGS := libqb libcurl jansson libmariadb libquorum pacemaker pacemaker-cib \
         pacemaker-pe_status
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libcurl is compiled against but loaded on first use (lib/curl_dl.c), so

@@ -39,7 +39,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.environ.get("GEOHA_TOP") or os.path.dirname(os.path.dirname(HERE))
 BUILD = os.environ.get("GEOHA_BUILD") or os.path.join(TOP, "build")
 CRM_CONFIG = os.path.join(TOP, "crm-config")
-RENDER = os.path.join(CRM_CONFIG, "geoha-render")
+# The shipped renderer (crm-config/geoha-render.c), built by make.
+RENDER = os.path.join(BUILD, "geoha-render")
 
 NODES = ("ci", "si")
 ADDR = {"ci": "10.99.0.1", "si": "10.99.0.2", "witness": "10.99.0.3",
@@ -370,7 +371,8 @@ class Cluster:
         vals.update(self.values)
         if extra:
             vals.update(extra)
-        argv = [RENDER, "--profile", "test"]
+        argv = [RENDER, "--profile", "test", "--params",
+                os.path.join(CRM_CONFIG, "geoha.params")]
         argv += [f"{k}={v}" for k, v in sorted(vals.items())]
         return run(argv + [template]).stdout
 
