@@ -197,8 +197,14 @@ def drop_template(prefix):
 class GeohaCluster(cluster.Cluster):
     """The harness cluster with the geoha site (see the module doc)."""
 
-    def __init__(self, drop=DROP_RESOURCES, **kw):
+    def __init__(self, drop=DROP_RESOURCES, semi_sync=False, **kw):
         ov = dict(agents_built() or {})
+        # semi-synchronous replication: the agent's semi_sync=true (through
+        # the DB_SEMI_SYNC placeholder of geoha.crm) and the server options
+        # agents/mysql/README.md asks for with it
+        self.semi_sync = semi_sync
+        if semi_sync:
+            kw["values"] = dict(kw.get("values") or {}, DB_SEMI_SYNC="true")
         kw.setdefault("overlay_extra", ov)
         kw.setdefault("azure", True)
         kw.setdefault("crm", os.path.join(CRM_CONFIG, "geoha.crm"))
@@ -246,6 +252,12 @@ class GeohaCluster(cluster.Cluster):
                     "innodb-buffer-pool-size=32M\n"
                     "innodb-log-file-size=16M\nperformance-schema=OFF\n"
                     "log-error=/var/log/mysql/error.log\n")
+                if self.semi_sync:
+                    # a server fenced while commits wait for the replica
+                    # rolls them back at recovery instead of keeping them
+                    f.write("# semi_sync=true (agents/mysql/README.md)\n"
+                            "init-rpl-role=SLAVE\n"
+                            "rpl-semi-sync-slave-enabled=ON\n")
             # Drupal's settings.php, reduced to what the harness needs; the
             # last line is agents/drupal/README.md's.
             with open(os.path.join(srv, "drupal", "settings.php"), "w") as f:
