@@ -1,9 +1,14 @@
 /* geoha: the SQL layer over MariaDB Connector/C. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <mysql.h>
 #include <errmsg.h>
@@ -258,11 +263,15 @@ geoha_sql_quote(struct geoha_buf *b, const char *s, bool no_backslash)
 
 /* ---- connections ---- */
 
+/*
+ * Whole seconds for the client library's timeouts, rounded down so that no
+ * connect, read or write outlives the deadline (at least 1 s: the library
+ * takes 0 as "no timeout").
+ */
 static unsigned
 timeout_s(const struct geoha_deadline *d)
 {
-    int64_t ms = geoha_deadline_left_ms(d);
-    int64_t s = (ms + 999) / 1000;
+    int64_t s = geoha_deadline_left_ms(d) / 1000;
 
     if (s < 1) {
         s = 1;
@@ -294,19 +303,43 @@ os_errno_of(const char *msg)
     return geoha_parse_ll(num, 0, 4096, &v) == 0 ? (int)v : 0;
 }
 
+/* A connect failure's operating system error as a result (0: not one). */
+static int
+result_of_os_errno(int e)
+{
+    switch (e) {
+    case ENOENT:
+    case ECONNREFUSED:
+        return GEOHA_E_NOT_RUNNING;
+    case ETIMEDOUT:
+        return -ETIMEDOUT;
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case EHOSTDOWN:
+        return -EHOSTUNREACH;
+    default:
+        return 0;
+    }
+}
+
 static int
 result_of(unsigned code, const char *msg)
 {
     switch (code) {
     case CR_CONNECTION_ERROR:
     case CR_CONN_HOST_ERROR: {
-        int e = os_errno_of(msg);
+        int rc = result_of_os_errno(os_errno_of(msg));
 
-        if (e == ENOENT || e == ECONNREFUSED) {
-            return GEOHA_E_NOT_RUNNING;
-        }
-        return -ETIMEDOUT;
+        /*
+         * Connector/C connects without blocking and reports errno after
+         * its poll, which is often still EINPROGRESS (115) whatever
+         * happened: refused, unreachable or reset. The caller finds out
+         * what it was (tcp_probe); here it stays "no answer".
+         */
+        return rc != 0 ? rc : -ETIMEDOUT;
     }
+    case CR_UNKNOWN_HOST:
+        return -EHOSTUNREACH;
     case CR_SERVER_GONE_ERROR:
     case CR_SERVER_LOST:
     case CR_SERVER_LOST_EXTENDED:
@@ -319,6 +352,95 @@ result_of(unsigned code, const char *msg)
     default:
         return GEOHA_E_REMOTE;
     }
+}
+
+/*
+ * One TCP connection attempt to ai within timeout_ms: 0 when it was
+ * accepted, else the operating system error (ETIMEDOUT when nothing
+ * answered in time).
+ */
+static int
+tcp_try(const struct addrinfo *ai, int64_t timeout_ms)
+{
+    struct pollfd pfd;
+    socklen_t len = sizeof(int);
+    int fd, err = 0, n;
+
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                ai->ai_protocol);
+    if (fd < 0) {
+        return errno;
+    }
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+        err = errno;
+    }
+    if (err == EINPROGRESS) {
+        pfd.fd = fd;
+        pfd.events = POLLOUT;
+        pfd.revents = 0;
+        do {
+            n = poll(&pfd, 1, (int)timeout_ms);
+        } while (n < 0 && errno == EINTR);
+        if (n == 0) {
+            err = ETIMEDOUT;
+        } else if (n < 0
+                   || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
+            err = errno;
+        }
+    }
+    close(fd);
+    return err;
+}
+
+/*
+ * Why a TCP connection to host:port failed, found out by trying once more
+ * ourselves (Connector/C does not say exactly): GEOHA_E_NOT_RUNNING when
+ * every address refused, -EHOSTUNREACH when none can be routed to (or the
+ * name does not resolve), -ETIMEDOUT when one did not answer in time,
+ * -ECONNRESET when one accepted (something listens after all).
+ */
+static int
+tcp_probe(const char *host, int port, const struct geoha_deadline *d)
+{
+    struct addrinfo hints = { 0 }, *res = NULL;
+    char serv[16];
+    bool refused = false, timed_out = false, other = false;
+    int rc;
+
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    geoha_snprintf(serv, sizeof(serv), "%d", port);
+    if (getaddrinfo(host, serv, &hints, &res) != 0 || res == NULL) {
+        return -EHOSTUNREACH;
+    }
+    for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+        int64_t left = geoha_deadline_left_ms(d);
+        int e;
+
+        if (left <= 0) {
+            timed_out = true;
+            break;
+        }
+        e = tcp_try(ai, left);
+        if (e == 0) {
+            freeaddrinfo(res);
+            return -ECONNRESET;
+        }
+        rc = result_of_os_errno(e);
+        if (rc == GEOHA_E_NOT_RUNNING) {
+            refused = true;
+        } else if (rc == -ETIMEDOUT) {
+            timed_out = true;
+        } else if (rc != -EHOSTUNREACH) {
+            other = true;
+        }
+    }
+    freeaddrinfo(res);
+    if (timed_out || other) {
+        return -ETIMEDOUT;
+    }
+    return refused ? GEOHA_E_NOT_RUNNING : -EHOSTUNREACH;
 }
 
 static int
@@ -387,6 +509,22 @@ geoha_sql_connect(const struct geoha_sql_target *t,
                                (unsigned)t->port, NULL, 0)
             == NULL) {
             rc = fail(c);
+            if ((c->err_no == CR_CONNECTION_ERROR
+                 || c->err_no == CR_CONN_HOST_ERROR)
+                && result_of_os_errno(os_errno_of(c->err)) == 0) {
+                rc = tcp_probe(t->host, t->port, d);
+            } else if (rc == -ECONNRESET) {
+                /*
+                 * Reset during the handshake: a server that is going away
+                 * (its listening socket accepted, then closed). It counts
+                 * as listening only if the port still accepts.
+                 */
+                int probe = tcp_probe(t->host, t->port, d);
+
+                if (probe == GEOHA_E_NOT_RUNNING || probe == -EHOSTUNREACH) {
+                    rc = probe;
+                }
+            }
         }
     }
     if (rc != 0) {
@@ -838,6 +976,14 @@ geoha_sql_replica_from_row(const char *const names[],
             r.gtid_mode = val != NULL && strcmp(val, "No") != 0;
         } else if (col_is(k, "Auto_Position", NULL)) {
             r.gtid_mode = val != NULL && strcmp(val, "1") == 0;
+        } else if (col_is(k, "Master_Log_File", "Source_Log_File")) {
+            if (val != NULL
+                && geoha_strlcpy(r.read_file, val, sizeof(r.read_file)) != 0) {
+                rc = GEOHA_E_PROTOCOL;
+            }
+        } else if (col_is(k, "Read_Master_Log_Pos", "Read_Source_Log_Pos")) {
+            rc = parse_uint(val, INT64_MAX, &v);
+            r.read_pos = (unsigned long long)v;
         } else if (col_is(k, "Gtid_IO_Pos", "Retrieved_Gtid_Set")) {
             free(r.received);
             r.received = NULL;
@@ -920,17 +1066,51 @@ new_syntax(const struct geoha_sql *c)
     return c->flavour == GEOHA_SQL_MYSQL && c->version >= 80023;
 }
 
+/*
+ * Keep this session's next statement (it holds a password) out of the
+ * general query log. MariaDB writes CHANGE MASTER there verbatim; MySQL
+ * rewrites the password, but needs no exception. *done tells whether
+ * sql_log_off was set. When the account may not set it, going on is only
+ * safe while the general log is off: GEOHA_E_UNSAFE otherwise.
+ */
+static int
+log_off(struct geoha_sql *c, bool *done)
+{
+    char *on = NULL;
+    int rc;
+
+    *done = false;
+    if (run(c, "SET SESSION sql_log_off=ON", NULL) == 0) {
+        *done = true;
+        return 0;
+    }
+    rc = geoha_sql_query_value(c, "SELECT @@global.general_log", &on);
+    if (rc == 0 && on != NULL && strcmp(on, "0") == 0) {
+        free(on);
+        return 0;
+    }
+    free(on);
+    c->err_no = 0;
+    geoha_snprintf(c->err, sizeof(c->err),
+                   "the general query log is on and this account may not "
+                   "set sql_log_off: the replication password would be "
+                   "logged");
+    return GEOHA_E_UNSAFE;
+}
+
 int
 geoha_sql_change_source(struct geoha_sql *c, const struct geoha_sql_source *src)
 {
     struct geoha_buf b;
+    bool logged_off = false;
     bool nb;
     bool mysql_new;
     const char *pfx;
     int rc;
 
     if (c == NULL || src == NULL || src->host == NULL || src->account == NULL
-        || src->port <= 0 || src->port > 65535 || src->connect_retry_s < 0) {
+        || src->port <= 0 || src->port > 65535 || src->connect_retry_s < 0
+        || src->heartbeat_s < 0 || src->heartbeat_s > 4294967) {
         return -EINVAL;
     }
     nb = no_backslash(c);
@@ -953,6 +1133,9 @@ geoha_sql_change_source(struct geoha_sql *c, const struct geoha_sql_source *src)
         geoha_buf_printf(&b, ", %s_CONNECT_RETRY=%d", pfx,
                          src->connect_retry_s);
     }
+    if (src->heartbeat_s > 0) {
+        geoha_buf_printf(&b, ", %s_HEARTBEAT_PERIOD=%d", pfx, src->heartbeat_s);
+    }
     if (src->account->ssl_ca[0] != '\0') {
         geoha_buf_printf(&b, ", %s_SSL=1, %s_SSL_CA=", pfx, pfx);
         if (rc == 0) {
@@ -972,12 +1155,53 @@ geoha_sql_change_source(struct geoha_sql *c, const struct geoha_sql_source *src)
         rc = b.error;
     }
     if (rc == 0) {
+        rc = log_off(c, &logged_off);
+    }
+    if (rc == 0) {
         rc = geoha_sql_exec(c, b.data);
+    }
+    if (logged_off) {
+        /* the agent's other statements are logged as usual; the error
+         * reported stays the one of CHANGE ... TO */
+        unsigned err_no = c->err_no;
+        char err[GEOHA_SQL_ERROR_MAX];
+
+        geoha_strlcpy(err, c->err, sizeof(err));
+        run(c, "SET SESSION sql_log_off=OFF", NULL);
+        c->err_no = err_no;
+        geoha_strlcpy(c->err, err, sizeof(c->err));
     }
     if (b.data != NULL) {
         explicit_bzero(b.data, b.cap);
     }
     geoha_buf_clear(&b);
+    return rc;
+}
+
+int
+geoha_sql_replica_heartbeats(struct geoha_sql *c, unsigned long long *out)
+{
+    const char *q =
+        c != NULL && c->flavour == GEOHA_SQL_MARIADB
+            ? "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+              "WHERE VARIABLE_NAME='SLAVE_RECEIVED_HEARTBEATS'"
+            : "SELECT COUNT_RECEIVED_HEARTBEATS FROM performance_schema."
+              "replication_connection_status WHERE CHANNEL_NAME=''";
+    char *v = NULL;
+    long long n;
+    int rc;
+
+    if (c == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    rc = geoha_sql_query_value(c, q, &v);
+    if (rc == 0 && (v == NULL || geoha_parse_ll(v, 0, INT64_MAX, &n) != 0)) {
+        rc = GEOHA_E_PROTOCOL;
+    }
+    free(v);
+    if (rc == 0) {
+        *out = (unsigned long long)n;
+    }
     return rc;
 }
 

@@ -36,21 +36,33 @@
  * Which instance is "started" is kept in a marker under /run/geoha
  * (GEOHA_RUN_DIR): a probe after a reboot finds none and says
  * OCF_NOT_RUNNING, so Pacemaker starts the instance and start makes the
- * server read-only — a server that boots writable never stays so.
- * OCF_NOT_RUNNING is only ever returned when nothing listens (socket
- * missing, connection refused) or the instance is not started: a server
- * that does not answer in time might still take writes, and is a failure.
+ * server read-only — a server that boots writable never stays so. A
+ * server that is writable while the instance is not started here is a
+ * failure, not "not running" (Pacemaker then stops it, making it
+ * read-only). OCF_NOT_RUNNING is only ever returned when nothing listens
+ * (the socket missing or refused *and* the TCP endpoint refused) or the
+ * instance is not started: a server that does not answer in time might
+ * still take writes, and is a failure.
+ *
+ * promote treats another server as gone only when nothing answers
+ * (refused, no route, no TCP answer in time); one that answers but cannot
+ * be asked (login refused, too many connections), or that this replica's
+ * IO thread still hears from, makes it refuse. It asks again right before
+ * clearing read_only, and a replica that forgot what it received (a
+ * restart) is promoted only once the old writer's final position is known,
+ * or with the admin's one-shot consent RSC-force-promote=yes.
  *
  * Errant transactions: state_dir/mysql-RSC.errant marks the node as kept
  * out (no promotion score, start fails); the report beside it names the
- * GTIDs. Once the data has been reconciled by hand, delete the mark and run
- * "crm resource cleanup".
+ * GTIDs. The mark never clears itself: once the data has been reconciled by
+ * hand, delete the mark and run "crm resource cleanup".
  *
  * This file holds the agent's tables, the dispatch and the native backend;
  * backend=azure (Azure Database for MySQL Flexible Server) is in azure.c,
  * what both share in mysql.h and common.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +78,7 @@
 #include "geoha/gtid.h"
 #include "geoha/map.h"
 #include "geoha/ocf.h"
+#include "geoha/quorum.h"
 #include "geoha/proc.h"
 #include "geoha/sql.h"
 #include "geoha/util.h"
@@ -82,12 +95,17 @@
 #define D_REPL_DEFAULTS_FILE "/etc/geoha/mysql-replication.cnf"
 #define D_FENCE_PEER_CHECK "true"
 
-#define PEER_TIMEOUT_MS 4000 /* asking another node's server */
-#define JOIN_CHECK_MS 3000   /* watching a fresh replication connect */
+#define PEER_TIMEOUT_MS 4000       /* asking another node's server */
+#define PEER_REASK_TIMEOUT_MS 1000 /* again, when it did not answer */
+#define JOIN_CHECK_MS 3000         /* watching a fresh replication connect */
 #define WRITES_WAIT_MAX_MS 10000
 #define CONNECT_RETRY_S 2
+#define HEARTBEAT_S 1           /* an idle writer's heartbeat to its replicas */
+#define IO_ALIVE_WINDOW_MS 2500 /* watching for it (2.5 heartbeats) */
 #define GTID_WAIT_STEP_MS 1000
 #define ER_MASTER_FATAL_READING_BINLOG 1236
+#define ATTR_FORCE_SUFFIX "-force-promote"
+#define PEER_CHECK_S 60 /* how often a replica's monitor tries peer logins */
 
 enum role { ROLE_NONE, ROLE_UNPROMOTED, ROLE_PROMOTED };
 
@@ -101,11 +119,18 @@ struct agent {
     char base[128]; /* the resource id without ":N" */
     struct geoha_hostport self;
     char marker_path[PATH_MAX];
+    char peercheck_path[PATH_MAX]; /* mtime: when peer logins were tried */
     char errant_path[PATH_MAX];
     char final_path[PATH_MAX];
     char decisions_path[PATH_MAX];
     char attr_final[192];
     char attr_errant[192];
+    char attr_force[192];
+    /* Peers (bits by endpoints index) promote found unreachable: Pacemaker
+     * fenced them before promoting here, so the last look before taking
+     * writes asks them with a short timeout only (a fenced server that is
+     * back answers at once). */
+    unsigned unreachable_peers;
 };
 
 /* ---- small helpers ---- */
@@ -156,6 +181,8 @@ agent_init(struct geoha_ctx *ctx, struct agent *a)
     }
     rc |= geoha_snprintf(a->marker_path, sizeof(a->marker_path),
                          "%s/mysql-%s.state", run, a->base);
+    rc |= geoha_snprintf(a->peercheck_path, sizeof(a->peercheck_path),
+                         "%s/mysql-%s.peercheck", run, a->base);
     rc |= geoha_snprintf(a->errant_path, sizeof(a->errant_path),
                          "%s/mysql-%s.errant", str_or(state, D_STATE_DIR),
                          a->base);
@@ -169,6 +196,8 @@ agent_init(struct geoha_ctx *ctx, struct agent *a)
                          a->base);
     rc |= geoha_snprintf(a->attr_errant, sizeof(a->attr_errant), "%s-errant",
                          a->base);
+    rc |= geoha_snprintf(a->attr_force, sizeof(a->attr_force),
+                         "%s" ATTR_FORCE_SUFFIX, a->base);
     if (rc != 0) {
         geoha_exit_reason("Resource id '%s' or a directory is too long",
                           ctx->rsc);
@@ -258,6 +287,25 @@ connect_local(const struct agent *a, const struct geoha_deadline *d,
     t.host = a->self.host;
     t.port = a->self.port;
     rc = geoha_sql_connect(&t, d, why, sizeof(why), c);
+    if (rc == GEOHA_E_NOT_RUNNING && t.socket != NULL) {
+        /*
+         * review-2: a socket that is gone (or refused) does not prove the
+         * server is down: it may still take writes over TCP. Only a
+         * refused TCP endpoint as well means "not running".
+         */
+        geoha_info("Cannot connect to the local database server | "
+                   "target='%s' reason='%s'",
+                   t.socket, why);
+        t.socket = NULL;
+        rc = geoha_sql_connect(&t, d, why, sizeof(why), c);
+        if (rc == 0) {
+            geoha_warn("The server's socket does not answer but its TCP "
+                       "endpoint does: using TCP | socket='%s' "
+                       "endpoint=%s:%d",
+                       geoha_param_str(a->ctx, P_SOCKET), t.host, t.port);
+            return 0;
+        }
+    }
     if (rc != 0) {
         geoha_info("Cannot connect to the local database server | "
                    "target='%s' reason='%s'",
@@ -268,13 +316,13 @@ connect_local(const struct agent *a, const struct geoha_deadline *d,
 
 /* A short deadline for another node's server, inside the operation's. */
 static struct geoha_deadline
-peer_deadline(const struct agent *a)
+peer_deadline(const struct agent *a, int64_t max_ms)
 {
     int64_t left = geoha_deadline_left_ms(&a->ctx->deadline);
     int64_t ms = left / 3;
 
-    if (ms > PEER_TIMEOUT_MS) {
-        ms = PEER_TIMEOUT_MS;
+    if (ms > max_ms) {
+        ms = max_ms;
     }
     return geoha_deadline_min(&a->ctx->deadline, ms);
 }
@@ -312,6 +360,131 @@ node_of_endpoint(const struct agent *a, const char *host, int port)
         }
     }
     return NULL;
+}
+
+/* What another node's server says, as far as S1 is concerned. */
+enum peer_state {
+    PEER_READ_ONLY,
+    PEER_WRITABLE,
+    PEER_UNREACHABLE, /* nothing answers: refused, no route, no answer */
+    PEER_UNKNOWN,     /* it answers, but cannot be asked (login refused,
+                         too many connections, a broken handshake...) */
+};
+
+static const char *
+peer_state_text(enum peer_state s)
+{
+    switch (s) {
+    case PEER_READ_ONLY:
+        return "read-only";
+    case PEER_WRITABLE:
+        return "writable";
+    case PEER_UNREACHABLE:
+        return "unreachable";
+    default:
+        return "unknown";
+    }
+}
+
+/*
+ * review-1: only "nothing answers" makes a server unreachable: connection
+ * refused, no route to its host (or its name does not resolve), or no
+ * answer to the TCP connection in time. A server that answers but refuses
+ * our login, has too many connections, or breaks off the handshake is
+ * alive and may be writable.
+ */
+static bool
+unreachable_result(int rc)
+{
+    return rc == GEOHA_E_NOT_RUNNING || rc == -EHOSTUNREACH || rc == -ETIMEDOUT;
+}
+
+/*
+ * Ask node's server, waiting at most max_ms; *ps (may be NULL) gets its
+ * status when it answers.
+ */
+static enum peer_state
+ask_peer_within(const struct agent *a, const char *node,
+                struct geoha_sql_status *ps, char *why, size_t why_size,
+                int64_t max_ms)
+{
+    struct geoha_deadline pd = peer_deadline(a, max_ms);
+    struct geoha_sql *p = NULL;
+    struct geoha_sql_status st = { 0 };
+    enum peer_state r;
+    int rc;
+
+    rc = connect_node(a, node, &pd, &p, why, why_size);
+    if (rc != 0) {
+        return unreachable_result(rc) ? PEER_UNREACHABLE : PEER_UNKNOWN;
+    }
+    rc = geoha_sql_status_get(p, &st);
+    if (rc != 0) {
+        geoha_snprintf(why, why_size, "cannot read its state: %s",
+                       geoha_sql_error(p));
+        geoha_sql_close(p);
+        return PEER_UNKNOWN;
+    }
+    geoha_sql_close(p);
+    r = st.read_only ? PEER_READ_ONLY : PEER_WRITABLE;
+    if (ps != NULL) {
+        *ps = st;
+    } else {
+        geoha_sql_status_clear(&st);
+    }
+    return r;
+}
+
+static enum peer_state
+ask_peer(const struct agent *a, const char *node, struct geoha_sql_status *ps,
+         char *why, size_t why_size)
+{
+    return ask_peer_within(a, node, ps, why, why_size, PEER_TIMEOUT_MS);
+}
+
+/*
+ * Whether this replica's IO thread still hears from its source: it says
+ * Yes, and within IO_ALIVE_WINDOW_MS it read more of the source's binary
+ * log or got a heartbeat (the agent sets HEARTBEAT_S). A Yes alone is not
+ * enough: after its source was powered off (fencing) the IO thread says
+ * Yes until slave_net_timeout (60 s by default).
+ */
+static bool
+io_thread_alive(const struct agent *a, struct geoha_sql *c,
+                const struct geoha_sql_replica *r0)
+{
+    struct geoha_deadline w =
+        geoha_deadline_min(&a->ctx->deadline, IO_ALIVE_WINDOW_MS);
+    unsigned long long hb0 = 0, hb = 0;
+    bool have_hb = geoha_sql_replica_heartbeats(c, &hb0) == 0;
+
+    if (r0->io != GEOHA_SQL_THREAD_YES) {
+        return false;
+    }
+    for (;;) {
+        struct geoha_sql_replica r = { 0 };
+        bool moved;
+
+        if (geoha_sleep_ms(&w, 250) != 0) {
+            return false;
+        }
+        if (geoha_sql_replica_status(c, &r) != 0) {
+            return true; /* cannot tell: assume it does */
+        }
+        moved = r.io == GEOHA_SQL_THREAD_YES
+                && (r.read_pos != r0->read_pos
+                    || strcmp(r.read_file, r0->read_file) != 0
+                    || (have_hb && geoha_sql_replica_heartbeats(c, &hb) == 0
+                        && hb != hb0));
+        if (r.io != GEOHA_SQL_THREAD_YES) {
+            geoha_sql_replica_clear(&r);
+            return false;
+        }
+        geoha_sql_replica_clear(&r);
+        if (moved) {
+            return true;
+        }
+    }
 }
 
 /*
@@ -457,7 +630,7 @@ join_writer(const struct agent *a, struct geoha_sql *c, const char *writer,
     struct geoha_sql_replica r = { 0 };
     struct geoha_sql_account acc;
     struct geoha_gtid_set *sl = NULL, *sw = NULL, *diff = NULL;
-    struct geoha_deadline pd = peer_deadline(a);
+    struct geoha_deadline pd = peer_deadline(a, PEER_TIMEOUT_MS);
     char wwhy[256];
     char *errant = NULL;
     uint64_t count = 0;
@@ -536,13 +709,24 @@ join_writer(const struct agent *a, struct geoha_sql *c, const char *writer,
         goto done;
     }
     if (quarantined(a)) {
-        geoha_notice("No errant transactions any more; the mark is cleared | "
-                     "path='%s'",
-                     a->errant_path);
-        unlink(a->errant_path);
-        geoha_attr_update(GEOHA_ATTR_TRANSIENT, a->ctx->node, a->attr_errant,
-                          NULL, &a->ctx->deadline, NULL);
+        /*
+         * review-8: the mark stays until an admin removes it, even when no
+         * errant transaction shows now (someone may have put them back
+         * out of sight: GTIDs of a reused server_id, a partial repair).
+         */
+        geoha_snprintf(why, why_size,
+                       "this server was found holding errant transactions "
+                       "and is kept out until an admin reconciled it and "
+                       "removed the mark: rm %s; then crm resource cleanup "
+                       "%s",
+                       a->errant_path, a->base);
+        rc = GEOHA_E_DIVERGED;
+        goto done;
     }
+    /* a mark an admin removed: its attribute goes too (no spawn when it
+     * is already gone) */
+    geoha_attr_update(GEOHA_ATTR_TRANSIENT, a->ctx->node, a->attr_errant, NULL,
+                      &a->ctx->deadline, NULL);
     if (r.configured && r.gtid_mode && strcmp(r.source_host, hp.host) == 0
         && r.source_port == hp.port && r.sql == GEOHA_SQL_THREAD_YES
         && r.io != GEOHA_SQL_THREAD_NO) {
@@ -569,7 +753,8 @@ join_writer(const struct agent *a, struct geoha_sql *c, const char *writer,
         struct geoha_sql_source src = { .host = hp.host,
                                         .port = hp.port,
                                         .account = &acc,
-                                        .connect_retry_s = CONNECT_RETRY_S };
+                                        .connect_retry_s = CONNECT_RETRY_S,
+                                        .heartbeat_s = HEARTBEAT_S };
 
         rc = geoha_sql_change_source(c, &src);
     }
@@ -600,6 +785,58 @@ done:
 
 /* ---- monitor ---- */
 
+/* review-1: say so early, not only when a promotion is refused. */
+static void
+warn_unaskable(const struct agent *a, const char *node, const char *why)
+{
+    geoha_warn("The server of node %s answers but cannot be asked whether "
+               "it is writable, so promote would refuse: fix the account of "
+               "%s on it | node=%s reason='%s'",
+               node, P_DEFAULTS_FILE, node, why);
+    (void)a;
+}
+
+/* Warn about every other server that answers but cannot be asked. */
+static void
+check_peer_logins(const struct agent *a)
+{
+    const struct geoha_map *m = geoha_param_map(a->ctx, P_ENDPOINTS);
+
+    for (size_t i = 0; m != NULL && i < m->n; i++) {
+        char why[256] = "";
+
+        if (strcmp(m->e[i].node, a->ctx->node) != 0
+            && ask_peer(a, m->e[i].node, NULL, why, sizeof(why))
+                   == PEER_UNKNOWN) {
+            warn_unaskable(a, m->e[i].node, why);
+        }
+    }
+}
+
+/*
+ * Whether a replica's monitor should try the peer logins again: at most
+ * every PEER_CHECK_S (a login per peer costs about 2 ms of CPU, a quarter
+ * of a whole monitor). The stamp file's mtime says when it last did.
+ */
+static bool
+peer_check_due(const struct agent *a)
+{
+    struct stat sb;
+    int fd;
+
+    if (stat(a->peercheck_path, &sb) == 0
+        && time(NULL) - sb.st_mtime < PEER_CHECK_S
+        && sb.st_mtime <= time(NULL)) {
+        return false;
+    }
+    fd = open(a->peercheck_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        futimens(fd, NULL);
+        close(fd);
+    }
+    return true;
+}
+
 /*
  * With no replication configured: is there exactly one writable peer (its
  * node in *writer), and does this server hold everything every peer holds
@@ -615,17 +852,21 @@ survey_peers(const struct agent *a, const struct geoha_sql_status *mine,
     writer[0] = '\0';
     *holds_all = true;
     for (size_t i = 0; m != NULL && i < m->n; i++) {
-        struct geoha_deadline pd = peer_deadline(a);
+        struct geoha_deadline pd = peer_deadline(a, PEER_TIMEOUT_MS);
         struct geoha_sql *p = NULL;
         struct geoha_sql_status ps = { 0 };
         char why[256];
         bool sub = false;
+        int rc;
 
         if (strcmp(m->e[i].node, a->ctx->node) == 0) {
             continue;
         }
-        if (connect_node(a, m->e[i].node, &pd, &p, why, sizeof(why)) != 0
-            || geoha_sql_status_get(p, &ps) != 0) {
+        rc = connect_node(a, m->e[i].node, &pd, &p, why, sizeof(why));
+        if (rc != 0 && !unreachable_result(rc)) {
+            warn_unaskable(a, m->e[i].node, why);
+        }
+        if (rc != 0 || geoha_sql_status_get(p, &ps) != 0) {
             *holds_all = false; /* cannot tell what it holds */
             geoha_sql_close(p);
             continue;
@@ -673,6 +914,24 @@ monitor_replica(struct agent *a, struct geoha_sql *c,
         bool holds_all = false;
 
         survey_peers(a, st, writer, &holds_all);
+        if (writer[0] != '\0') {
+            /*
+             * review-7: join the writer the cluster promoted, never just
+             * any server that answers as writable (the survey only
+             * cross-checks it).
+             */
+            char promoted[GEOHA_NODE_MAX] = "";
+
+            if (cluster_writer(a, promoted) != 0
+                || strcmp(promoted, writer) != 0) {
+                geoha_warn("The server of node %s is writable but the "
+                           "cluster has not promoted it; not joining it | "
+                           "cluster_writer=%s",
+                           writer, promoted[0] != '\0' ? promoted : "(none)");
+                set_score(a, NULL);
+                return OCF_SUCCESS;
+            }
+        }
         if (writer[0] != '\0' && !ctx->probe) {
             char why[512] = "";
             bool skipped = false;
@@ -693,6 +952,9 @@ monitor_replica(struct agent *a, struct geoha_sql *c,
         /* nobody writes: the one holding everything may be promoted */
         set_score(a, (writer[0] == '\0' && holds_all) ? SCORE_IDLE : NULL);
         return OCF_SUCCESS;
+    }
+    if (!ctx->probe && peer_check_due(a)) {
+        check_peer_logins(a);
     }
     if (r.sql != GEOHA_SQL_THREAD_YES) {
         set_score(a, NULL);
@@ -764,6 +1026,23 @@ monitor_replica(struct agent *a, struct geoha_sql *c,
     return OCF_SUCCESS;
 }
 
+/*
+ * Whether corosync says this partition holds quorum. Without a corosync
+ * to ask (the agent run by hand or by its own tests, outside a cluster)
+ * the answer is "quorate": only a partition corosync reports as inquorate
+ * triggers the guard.
+ */
+static bool
+partition_quorate(void)
+{
+    bool quorate = true;
+
+    if (geoha_quorum_get(&quorate) != 0) {
+        return true;
+    }
+    return quorate;
+}
+
 static int
 action_monitor(struct geoha_ctx *ctx)
 {
@@ -802,15 +1081,39 @@ action_monitor(struct geoha_ctx *ctx)
     }
     switch (mk.role) {
     case ROLE_NONE:
+        /*
+         * review-3: not started here, yet writable. "Not running" would
+         * leave it writable until a start that may never come (standby,
+         * a ban, a location rule); a failure makes Pacemaker stop it here,
+         * and stop makes it read-only. Nothing is changed here: a probe
+         * changes nothing.
+         */
         if (!st.read_only) {
-            geoha_warn("The server is writable but the cluster does not "
-                       "manage it here; start will make it read-only");
+            geoha_exit_reason("The server is writable but this instance is "
+                              "not started here (no state file '%s'): a "
+                              "writer the cluster does not know about",
+                              a.marker_path);
+            rc = OCF_ERR_GENERIC;
+            break;
         }
         rc = OCF_NOT_RUNNING;
         break;
     case ROLE_PROMOTED:
         if (st.read_only) {
             geoha_exit_reason("Promoted, but the server is read-only");
+            rc = OCF_FAILED_PROMOTED;
+            break;
+        }
+        if (!ctx->probe && !partition_quorate()) {
+            /* S2: a writer cut off from quorum stops taking writes now,
+             * not when Pacemaker's demote (ordered after the stops of the
+             * resources that depend on it) or the other side's fencing
+             * gets here. */
+            /* Commits may wait for a semi-sync acknowledgement that will
+             * never come: release them (they fail, never acknowledged). */
+            geoha__mysql_read_only_releasing(ctx, c, NULL);
+            geoha_exit_reason("This partition lost quorum: the server was "
+                              "made read-only");
             rc = OCF_FAILED_PROMOTED;
             break;
         }
@@ -1012,21 +1315,27 @@ action_stop(struct geoha_ctx *ctx)
 /*
  * The position this node must reach before it takes writes: what it
  * received, plus, when its source answers read-only (a planned switchover),
- * the source's final position, or the position the source published.
- * Refuses (GEOHA_E_UNSAFE) while any other server answers as writable.
+ * the source's final position, or the position the source published
+ * (*source_known tells whether one of those was found). Refuses
+ * (GEOHA_E_UNSAFE) while any other server answers as writable, or answers
+ * without letting us see whether it is (review-1), or is still heard by
+ * this replica's IO thread.
  */
 static int
-promote_target(struct agent *a, const struct geoha_sql_replica *r,
-               const char *received, char **target, json_t *peers, char *why,
+promote_target(struct agent *a, struct geoha_sql *c,
+               const struct geoha_sql_replica *r, const char *received,
+               char **target, bool *source_known, json_t *peers, char *why,
                size_t why_size)
 {
     const struct geoha_map *m = geoha_param_map(a->ctx, P_ENDPOINTS);
     const char *source =
         r->configured ? node_of_endpoint(a, r->source_host, r->source_port)
                       : NULL;
+    bool check = geoha_param_bool(a->ctx, P_FENCE_PEER_CHECK);
     struct geoha_gtid_set *t = NULL;
     int rc;
 
+    *source_known = false;
     rc = geoha_gtid_set_parse(received, GEOHA_GTID_ANY, &t);
     if (rc != 0) {
         geoha_snprintf(why, why_size, "cannot parse the received GTIDs '%s'",
@@ -1035,40 +1344,53 @@ promote_target(struct agent *a, const struct geoha_sql_replica *r,
     }
     for (size_t i = 0; m != NULL && i < m->n && rc == 0; i++) {
         const char *node = m->e[i].node;
-        struct geoha_deadline pd = peer_deadline(a);
-        struct geoha_sql *p = NULL;
+        bool is_source = source != NULL && strcmp(source, node) == 0;
         struct geoha_sql_status ps = { 0 };
         char pwhy[256] = "";
         char *published = NULL;
         const char *pos = NULL;
-        const char *state;
+        enum peer_state state;
 
         if (strcmp(node, a->ctx->node) == 0) {
             continue;
         }
-        if (connect_node(a, node, &pd, &p, pwhy, sizeof(pwhy)) == 0
-            && geoha_sql_status_get(p, &ps) == 0) {
-            state = ps.read_only ? "read-only" : "writable";
+        state = ask_peer(a, node, &ps, pwhy, sizeof(pwhy));
+        if (state == PEER_READ_ONLY || state == PEER_WRITABLE) {
             pos = ps.gtid_pos;
-        } else {
-            state = "unreachable";
-            if (source != NULL && strcmp(source, node) == 0) {
-                geoha_attr_get(GEOHA_ATTR_TRANSIENT, node, a->attr_final,
-                               &a->ctx->deadline, &published);
-                pos = published;
-            }
+        }
+        if (state == PEER_UNREACHABLE && is_source && check
+            && io_thread_alive(a, c, r)) {
+            /* our own replication still hears from it: it is up */
+            state = PEER_UNKNOWN;
+            geoha_snprintf(pwhy, sizeof(pwhy),
+                           "this replica's IO thread is still connected "
+                           "to it and receiving");
+        }
+        if (state == PEER_UNREACHABLE && i < 8 * sizeof(unsigned)) {
+            a->unreachable_peers |= 1u << i;
+        }
+        if (state == PEER_UNREACHABLE && is_source) {
+            geoha_attr_get(GEOHA_ATTR_TRANSIENT, node, a->attr_final,
+                           &a->ctx->deadline, &published);
+            pos = published;
         }
         json_array_append_new(peers, json_pack("{s:s, s:s, s:s}", "node", node,
-                                               "state", state, "gtid",
-                                               pos != NULL ? pos : ""));
-        if (!ps.read_only && strcmp(state, "writable") == 0
-            && geoha_param_bool(a->ctx, P_FENCE_PEER_CHECK)) {
+                                               "state", peer_state_text(state),
+                                               "gtid", pos != NULL ? pos : ""));
+        if (state == PEER_WRITABLE && check) {
             geoha_snprintf(why, why_size,
                            "the server of node %s answers and is writable: "
                            "demote or fence it first",
                            node);
             rc = GEOHA_E_UNSAFE;
-        } else if (pos != NULL && source != NULL && strcmp(source, node) == 0) {
+        } else if (state == PEER_UNKNOWN && check) {
+            geoha_snprintf(why, why_size,
+                           "the server of node %s is alive but cannot be "
+                           "asked whether it is writable (%s): make the "
+                           "account of %s work on it, or fence it first",
+                           node, pwhy, P_DEFAULTS_FILE);
+            rc = GEOHA_E_UNSAFE;
+        } else if (pos != NULL && pos[0] != '\0' && is_source) {
             /* the writer we replicated from: reach its final position */
             struct geoha_gtid_set *s = NULL, *merged = NULL;
 
@@ -1076,21 +1398,90 @@ promote_target(struct agent *a, const struct geoha_sql_replica *r,
                 && geoha_gtid_pos_merge(t, s, &merged) == 0) {
                 geoha_gtid_set_free(t);
                 t = merged;
+                *source_known = true;
                 geoha_info("Waiting for the old writer's position | "
                            "node=%s state=%s gtid='%s'",
-                           node, state, pos);
+                           node, peer_state_text(state), pos);
             }
             geoha_gtid_set_free(s);
+        } else if (pos != NULL && is_source && state != PEER_UNREACHABLE) {
+            *source_known = true; /* it answered: it holds nothing */
         }
         free(published);
         geoha_sql_status_clear(&ps);
-        geoha_sql_close(p);
     }
     if (rc == 0) {
         rc = geoha_gtid_set_format(t, target);
     }
     geoha_gtid_set_free(t);
     return rc;
+}
+
+/*
+ * review-6: the last look at every other server, right before this one
+ * takes writes (the first look may be the whole catch-up wait old).
+ */
+static int
+peers_still_safe(const struct agent *a, char *why, size_t why_size)
+{
+    const struct geoha_map *m = geoha_param_map(a->ctx, P_ENDPOINTS);
+
+    if (!geoha_param_bool(a->ctx, P_FENCE_PEER_CHECK)) {
+        return 0;
+    }
+    for (size_t i = 0; m != NULL && i < m->n; i++) {
+        const char *node = m->e[i].node;
+        char pwhy[256] = "";
+        enum peer_state state;
+
+        bool was_unreachable =
+            i < 8 * sizeof(unsigned) && (a->unreachable_peers & (1u << i)) != 0;
+
+        if (strcmp(node, a->ctx->node) == 0) {
+            continue;
+        }
+        state = ask_peer_within(a, node, NULL, pwhy, sizeof(pwhy),
+                                was_unreachable ? PEER_REASK_TIMEOUT_MS
+                                                : PEER_TIMEOUT_MS);
+        if (state == PEER_WRITABLE) {
+            geoha_snprintf(why, why_size,
+                           "the server of node %s became writable while "
+                           "this one caught up: demote or fence it first",
+                           node);
+            return GEOHA_E_UNSAFE;
+        }
+        if (state == PEER_UNKNOWN) {
+            geoha_snprintf(why, why_size,
+                           "the server of node %s is alive but cannot be "
+                           "asked whether it is writable (%s): make the "
+                           "account of %s work on it, or fence it first",
+                           node, pwhy, P_DEFAULTS_FILE);
+            return GEOHA_E_UNSAFE;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The admin's explicit consent to promote a replica that cannot tell what
+ * it had received: the node attribute RSC-force-promote=yes on this node.
+ */
+static bool
+force_promote_requested(const struct agent *a)
+{
+    char *v = NULL;
+    bool yes = false;
+
+    if (geoha_attr_get(GEOHA_ATTR_TRANSIENT, a->ctx->node, a->attr_force,
+                       &a->ctx->deadline, &v)
+            == 0
+        && v != NULL) {
+        if (geoha_parse_bool(v, &yes) != 0) {
+            yes = false;
+        }
+    }
+    free(v);
+    return yes;
 }
 
 /* Wait until this server's position reached target. */
@@ -1173,8 +1564,9 @@ action_promote(struct geoha_ctx *ctx)
     struct geoha_sql_replica r = { 0 };
     json_t *peers = json_array();
     char *target = NULL, *applied = NULL;
-    char why[512] = "", when[32];
+    char why[768] = "", when[32];
     int64_t t0 = geoha_now_ms();
+    bool source_known = false, forced = false;
     int rc;
 
     rc = agent_init(ctx, &a);
@@ -1214,12 +1606,38 @@ action_promote(struct geoha_ctx *ctx)
         rc = OCF_ERR_GENERIC;
         goto done;
     }
-    rc = promote_target(&a, &r, r.received != NULL ? r.received : "", &target,
-                        peers, why, sizeof(why));
+    rc = promote_target(&a, c, &r, str_or(r.received, ""), &target,
+                        &source_known, peers, why, sizeof(why));
     if (rc != 0) {
         geoha_exit_reason("Refusing to promote: %s", why);
         rc = OCF_ERR_GENERIC;
         goto done;
+    }
+    /*
+     * review-4: after a restart (skip-slave-start) both threads are
+     * stopped and the server no longer knows what it had received: what
+     * it applied may be far behind what its writer acknowledged. Only the
+     * old writer's final position, or the admin, can say it is enough.
+     */
+    if (r.configured && r.io == GEOHA_SQL_THREAD_NO
+        && r.sql == GEOHA_SQL_THREAD_NO && str_or(r.received, "")[0] == '\0'
+        && !source_known) {
+        forced = force_promote_requested(&a);
+        if (!forced) {
+            geoha_exit_reason(
+                "Refusing to promote: replication is stopped and this server "
+                "does not know what it had received (restarted?), and the "
+                "old writer's final position is unknown | applied='%s'. To "
+                "accept losing what it may lack, run: crm_attribute --node "
+                "%s --name %s --update yes --lifetime reboot; then crm "
+                "resource cleanup %s",
+                st.gtid_pos, ctx->node, a.attr_force, a.base);
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+        geoha_warn("Promoting without knowing what this server had "
+                   "received: the admin asked for it | attribute=%s",
+                   a.attr_force);
     }
     if (!st.read_only && mk.role == ROLE_PROMOTED) {
         struct marker cur;
@@ -1264,6 +1682,11 @@ action_promote(struct geoha_ctx *ctx)
         rc = OCF_ERR_GENERIC;
         goto done;
     }
+    if (peers_still_safe(&a, why, sizeof(why)) != 0) {
+        geoha_exit_reason("Refusing to promote: %s", why);
+        rc = OCF_ERR_GENERIC;
+        goto done;
+    }
     if (r.configured) {
         rc = geoha_sql_replica_stop(c);
         if (rc == 0) {
@@ -1300,14 +1723,20 @@ action_promote(struct geoha_ctx *ctx)
     set_score(&a, SCORE_WRITER);
     geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, a.attr_final, NULL,
                       &ctx->deadline, NULL);
+    if (forced) {
+        /* the admin's consent is for this one promotion */
+        geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, a.attr_force, NULL,
+                          &ctx->deadline, NULL);
+    }
     iso_time(when, sizeof(when));
     {
         json_t *j = json_pack(
-            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o}", "time", when,
-            "action", "promote", "node", ctx->node, "resource", a.base,
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o}", "time",
+            when, "action", "promote", "node", ctx->node, "resource", a.base,
             "received", str_or(r.received, ""), "required", target, "applied",
             str_or(applied, ""), "lag_s", (json_int_t)r.lag_s, "waited_ms",
-            (json_int_t)(geoha_now_ms() - t0), "peers", peers);
+            (json_int_t)(geoha_now_ms() - t0), "forced", forced, "peers",
+            peers);
 
         peers = NULL; /* the object owns it now */
         if (j != NULL) {
@@ -1552,8 +1981,14 @@ validate(struct geoha_ctx *ctx)
 static int
 action_validate(struct geoha_ctx *ctx)
 {
-    (void)ctx;
-    return OCF_SUCCESS; /* the core ran the table checks and validate() */
+    struct agent a;
+
+    /* the core ran the table checks and validate(); what is left is a
+     * warning about servers promote could not ask (review-1) */
+    if (!geoha__mysql_is_azure(ctx) && agent_init(ctx, &a) == OCF_SUCCESS) {
+        check_peer_logins(&a);
+    }
+    return OCF_SUCCESS;
 }
 
 /* ---- backends ---- */

@@ -16,13 +16,20 @@
  * (Seconds_Behind_Master or Seconds_Behind_Source, ...).
  *
  * Results: 0 or a negative code. GEOHA_E_NOT_RUNNING: nothing listens
- * (socket missing, connection refused) — the server is certainly not
- * accepting writes. -ETIMEDOUT: no answer in time (the server may well be
- * running). GEOHA_E_AUTH: credentials refused. -ECONNRESET: the connection
- * broke. GEOHA_E_REMOTE: the server refused a statement (see
- * geoha_sql_error()). GEOHA_E_PARSE / GEOHA_E_PROTOCOL: an answer that
- * makes no sense. -EINVAL: bad arguments. Output parameters are written
- * only on success. Nothing here logs; no error text ever holds a password.
+ * (socket missing or refused, TCP connection refused: the host answered and
+ * no server listens on the port) — that address certainly takes no writes.
+ * -EHOSTUNREACH: no route to the host, or its name does not resolve.
+ * -ETIMEDOUT: the TCP connection was not accepted in time (nothing
+ * answered; the server may well be running). -ECONNRESET: a connection was
+ * made but broke, or the server did not finish the handshake in time, and
+ * the port still accepts connections: something listens (a handshake reset
+ * by a server that is going away, its port then refused, is
+ * GEOHA_E_NOT_RUNNING). GEOHA_E_AUTH: credentials refused. GEOHA_E_REMOTE:
+ * the server refused a statement or the connection (too many connections,
+ * host not allowed, ...; see geoha_sql_error()): it is running.
+ * GEOHA_E_PARSE / GEOHA_E_PROTOCOL: an answer that makes no sense.
+ * -EINVAL: bad arguments. Output parameters are written only on success.
+ * Nothing here logs; no error text ever holds a password.
  */
 #ifndef GEOHA_SQL_H
 #define GEOHA_SQL_H
@@ -93,8 +100,13 @@ struct geoha_sql_target {
 struct geoha_sql;
 
 /*
- * Connect within the deadline. On failure, why (may be NULL) receives one
- * line for the operator (the client library's message, no secrets).
+ * Connect within the deadline: the client library's timeouts are whole
+ * seconds, rounded down (at least 1 s). On failure, why (may be NULL)
+ * receives one line for the operator (the client library's message, no
+ * secrets). When a TCP connection fails and the library does not say
+ * exactly why (Connector/C often reports EINPROGRESS), one more bare TCP
+ * connection to host:port finds out, so that "refused" is told apart from
+ * "unreachable" and "no answer".
  */
 int geoha_sql_connect(const struct geoha_sql_target *t,
                       const struct geoha_deadline *d, char *why,
@@ -177,6 +189,9 @@ struct geoha_sql_replica {
     /* What the IO thread received: MariaDB Gtid_IO_Pos (a position),
      * MySQL Retrieved_Gtid_Set. Heap or NULL. */
     char *received;
+    /* Where the IO thread has read the source's binary log up to. */
+    char read_file[256];
+    unsigned long long read_pos;
 };
 
 /*
@@ -197,16 +212,28 @@ struct geoha_sql_source {
     int port;
     const struct geoha_sql_account *account; /* user, password, ssl_ca */
     int connect_retry_s;                     /* 0: server default */
+    /* How often an idle source sends a heartbeat; 0: server default */
+    int heartbeat_s;
 };
 
 /*
  * Point replication at src with GTID auto-positioning (MariaDB
  * MASTER_USE_GTID=slave_pos, MySQL SOURCE_AUTO_POSITION=1). Replication
  * must be stopped. The statement holds the password: it is wiped after
- * use and never part of an error.
+ * use and never part of an error, and it is run with sql_log_off=ON for
+ * the session so that the general query log never sees it (GEOHA_E_UNSAFE
+ * when the account may not set that while the general log is on).
  */
 int geoha_sql_change_source(struct geoha_sql *c,
                             const struct geoha_sql_source *src);
+/*
+ * How many heartbeats the IO thread has received from its source since the
+ * server started (MariaDB Slave_received_heartbeats, MySQL
+ * performance_schema.replication_connection_status). With read_file and
+ * read_pos it tells whether the IO thread still hears from its source.
+ */
+int geoha_sql_replica_heartbeats(struct geoha_sql *c, unsigned long long *out);
+
 int geoha_sql_replica_start(struct geoha_sql *c);
 int geoha_sql_replica_stop(struct geoha_sql *c);
 /* Forget the source and relay logs (RESET SLAVE/REPLICA ALL). */

@@ -9,6 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cmocka.h>
 
 #include "geoha/sql.h"
@@ -256,6 +260,97 @@ geoha_sql_connect__refused(void **state)
     geoha_sql_close(NULL);
 }
 
+/* A TCP socket bound on 127.0.0.1 (listening or not); its port in *port. */
+static int
+loopback_socket(bool listening, int *port)
+{
+    struct sockaddr_in sa = { 0 };
+    socklen_t len = sizeof(sa);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    assert_true(fd >= 0);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    if (listening) {
+        assert_int_equal(listen(fd, 4), 0);
+    }
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+/*
+ * review-10: Connector/C reports a refused TCP connection as 2002 "(115)"
+ * (EINPROGRESS), which used to come back as -ETIMEDOUT; a refused port is
+ * GEOHA_E_NOT_RUNNING, exactly as a missing socket. The port is bound (not
+ * listening) for the whole test, so nobody else can take it.
+ */
+static void
+geoha_sql_connect__tcp_refused(void **state)
+{
+    struct geoha_sql_target t = { .host = "127.0.0.1" };
+    struct geoha_deadline d;
+    struct geoha_sql *c = NULL;
+    char why[256];
+    int fd = loopback_socket(false, &t.port);
+
+    (void)state;
+    geoha_deadline_init(&d, 5000);
+    assert_int_equal(geoha_sql_connect(&t, &d, why, sizeof(why), &c),
+                     GEOHA_E_NOT_RUNNING);
+    assert_null(c);
+    assert_true(strlen(why) > 0);
+    close(fd);
+}
+
+/*
+ * review-10: a name that does not resolve is "unreachable", not a server's
+ * answer (it used to be GEOHA_E_REMOTE).
+ */
+static void
+geoha_sql_connect__unknown_host(void **state)
+{
+    struct geoha_sql_target t = { .host = "geoha-no-such-host.invalid",
+                                  .port = 3306 };
+    struct geoha_deadline d;
+    struct geoha_sql *c = NULL;
+    char why[256];
+
+    (void)state;
+    geoha_deadline_init(&d, 5000);
+    assert_int_equal(geoha_sql_connect(&t, &d, why, sizeof(why), &c),
+                     -EHOSTUNREACH);
+    assert_null(c);
+}
+
+/*
+ * review-9 and review-10: something accepts the TCP connection but never
+ * speaks (a hung server): -ECONNRESET (something listens, so it is not
+ * "not running"), and the wait stays inside a 1.9 s deadline (the library
+ * timeout used to be rounded up to 2 s).
+ */
+static void
+geoha_sql_connect__silent_server_inside_deadline(void **state)
+{
+    struct geoha_sql_target t = { .host = "127.0.0.1" };
+    struct geoha_deadline d;
+    struct geoha_sql *c = NULL;
+    char why[256];
+    int fd = loopback_socket(true, &t.port);
+    int64_t t0;
+
+    (void)state;
+    geoha_deadline_init(&d, 1900);
+    t0 = geoha_now_ms();
+    assert_int_equal(geoha_sql_connect(&t, &d, why, sizeof(why), &c),
+                     -ECONNRESET);
+    assert_true(geoha_now_ms() - t0 < 1900);
+    assert_false(geoha_deadline_expired(&d));
+    assert_null(c);
+    close(fd);
+}
+
 static void
 geoha_sql_semisync_add__mariadb(void **state)
 {
@@ -448,6 +543,9 @@ main(void)
         cmocka_unit_test(geoha_sql_replica_from_row__mysql),
         cmocka_unit_test(geoha_sql_replica_from_row__rejects),
         cmocka_unit_test(geoha_sql_connect__refused),
+        cmocka_unit_test(geoha_sql_connect__tcp_refused),
+        cmocka_unit_test(geoha_sql_connect__unknown_host),
+        cmocka_unit_test(geoha_sql_connect__silent_server_inside_deadline),
         cmocka_unit_test(geoha_sql_semisync_add__mariadb),
         cmocka_unit_test(geoha_sql_semisync_add__mysql),
         cmocka_unit_test(geoha_sql_semisync_add__rejects),
