@@ -74,6 +74,33 @@ geoha_arm_last_status(const struct geoha_arm_client *c)
     return c != NULL ? c->last_status : 0;
 }
 
+bool
+geoha_arm_unreachable(const struct geoha_arm_client *c, int rc)
+{
+    switch (rc) {
+    case -ECONNREFUSED:
+    case -ECONNRESET:
+    case -ECONNABORTED:
+    case -ETIMEDOUT:
+    case -EHOSTUNREACH:
+    case -ENETUNREACH:
+    case -ENETDOWN:
+    case -EIO:
+    case -EPIPE:
+    case -EAGAIN:
+    case GEOHA_E_DEADLINE:
+    case GEOHA_E_THROTTLED:
+        return true;
+    case GEOHA_E_REMOTE: {
+        int status = geoha_arm_last_status(c);
+
+        return status == 0 || status == 408 || status == 429 || status >= 500;
+    }
+    default:
+        return false;
+    }
+}
+
 const char *
 geoha_arm_last_code(const struct geoha_arm_client *c)
 {

@@ -446,34 +446,6 @@ arm_why(const struct az *az, int rc)
     return (s != NULL && *s != '\0') ? s : geoha_strerror(rc);
 }
 
-/* Whether a failure means "Azure could not be asked" (not "refused"). */
-static bool
-arm_unreachable(const struct az *az, int rc)
-{
-    switch (rc) {
-    case -ECONNREFUSED:
-    case -ECONNRESET:
-    case -ECONNABORTED:
-    case -ETIMEDOUT:
-    case -EHOSTUNREACH:
-    case -ENETUNREACH:
-    case -ENETDOWN:
-    case -EIO:
-    case -EPIPE:
-    case -EAGAIN:
-    case GEOHA_E_DEADLINE:
-    case GEOHA_E_THROTTLED:
-        return true;
-    case GEOHA_E_REMOTE: {
-        int status = geoha_arm_last_status(az->arm);
-
-        return status == 0 || status == 408 || status == 429 || status >= 500;
-    }
-    default:
-        return false;
-    }
-}
-
 /* ---- servers through ARM ---- */
 
 static void
@@ -502,7 +474,7 @@ server_get(struct az *az, size_t i, const struct geoha_deadline *d)
         return 0;
     }
     if (rc != 0) {
-        s->unreachable = arm_unreachable(az, rc);
+        s->unreachable = geoha_arm_unreachable(az->arm, rc);
         return rc;
     }
     copy_field(s->state, sizeof(s->state), j, "properties.state");

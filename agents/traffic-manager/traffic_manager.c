@@ -364,38 +364,6 @@ arm_why(const struct tm *tm, int rc)
     return (s != NULL && *s != '\0') ? s : geoha_strerror(rc);
 }
 
-/*
- * Whether a failed call means "Azure could not be asked" (no answer,
- * throttled or server errors until the deadline) rather than "Azure
- * answered and refused".
- */
-static bool
-arm_unreachable(const struct tm *tm, int rc)
-{
-    switch (rc) {
-    case -ECONNREFUSED:
-    case -ECONNRESET:
-    case -ECONNABORTED:
-    case -ETIMEDOUT:
-    case -EHOSTUNREACH:
-    case -ENETUNREACH:
-    case -ENETDOWN:
-    case -EIO:
-    case -EPIPE:
-    case -EAGAIN:
-    case GEOHA_E_DEADLINE:
-    case GEOHA_E_THROTTLED:
-        return true;
-    case GEOHA_E_REMOTE: {
-        int status = geoha_arm_last_status(tm->arm);
-
-        return status == 0 || status == 408 || status == 429 || status >= 500;
-    }
-    default:
-        return false;
-    }
-}
-
 static int
 get_json(struct geoha_ctx *ctx, struct tm *tm, const char *path, json_t **out)
 {
@@ -791,7 +759,7 @@ stop_failed(const struct tm *tm, int rc, const char *what)
                    what, tm->endpoint, arm_why(tm, rc));
         return OCF_SUCCESS;
     }
-    if (arm_unreachable(tm, rc)) {
+    if (geoha_arm_unreachable(tm->arm, rc)) {
         geoha_warn("Cannot reach Azure while %s; leaving the endpoint as it "
                    "is and reporting stopped: if this node is cut off, "
                    "fencing it disables the endpoint | endpoint='%s' "
@@ -856,7 +824,7 @@ stop_disable(struct geoha_ctx *ctx, struct tm *tm)
      */
     rc = get_json(ctx, tm, tm->profile_path, &profile);
     if (rc != 0) {
-        if (arm_unreachable(tm, rc)) {
+        if (geoha_arm_unreachable(tm->arm, rc)) {
             geoha_warn("Disabled endpoint but cannot read it back: Azure "
                        "accepted the change | endpoint='%s' error='%s'",
                        tm->endpoint, arm_why(tm, rc));
@@ -951,7 +919,7 @@ stop_standby(struct geoha_ctx *ctx, struct tm *tm)
     }
     rc = get_json(ctx, tm, tm->endpoint_path, &ep);
     if (rc != 0) {
-        if (arm_unreachable(tm, rc)) {
+        if (geoha_arm_unreachable(tm->arm, rc)) {
             geoha_warn("Changed the priority but cannot read it back: Azure "
                        "accepted the change | endpoint='%s' error='%s'",
                        tm->endpoint, arm_why(tm, rc));

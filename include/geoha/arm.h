@@ -274,6 +274,14 @@ void geoha_arm_client_free(struct geoha_arm_client *c);
 const char *geoha_arm_last_error(const struct geoha_arm_client *c);
 /* HTTP status of the last answer (0: none, e.g. connection failure). */
 int geoha_arm_last_status(const struct geoha_arm_client *c);
+/*
+ * Whether rc, the result of a call on c, means Azure could not be asked
+ * (no connection, no answer, throttled or server errors until the
+ * deadline) rather than that Azure answered and refused. Agents use it to
+ * tell "retry later / leave it to fencing" from "the request is wrong".
+ */
+bool geoha_arm_unreachable(const struct geoha_arm_client *c, int rc);
+
 /* ARM error code of the last failure ("" when none). */
 const char *geoha_arm_last_code(const struct geoha_arm_client *c);
 /* x-ms-request-id (else our x-ms-client-request-id) of the last answer. */

@@ -547,6 +547,25 @@ geoha__arm_redact__replaces(void **state)
     geoha__arm_redact(NULL, "x");
 }
 
+static void
+geoha_arm_unreachable__classifies(void **state)
+{
+    static const int unreachable[] = { -ECONNREFUSED, -ETIMEDOUT, -EHOSTUNREACH,
+                                       GEOHA_E_DEADLINE, GEOHA_E_THROTTLED };
+    static const int refused[] = { GEOHA_E_AUTH,   GEOHA_E_NOT_FOUND, -EINVAL,
+                                   GEOHA_E_CONFIG, GEOHA_E_INSECURE,  0 };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(unreachable) / sizeof(unreachable[0]); i++) {
+        assert_true(geoha_arm_unreachable(NULL, unreachable[i]));
+    }
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        assert_false(geoha_arm_unreachable(NULL, refused[i]));
+    }
+    /* An error answer with no HTTP status at all: nothing answered. */
+    assert_true(geoha_arm_unreachable(NULL, GEOHA_E_REMOTE));
+}
+
 int
 main(void)
 {
@@ -576,6 +595,7 @@ main(void)
         cmocka_unit_test(geoha__arm_error_parse__shapes),
         cmocka_unit_test(geoha__arm_error_parse__long_message_cut),
         cmocka_unit_test(geoha__arm_redact__replaces),
+        cmocka_unit_test(geoha_arm_unreachable__classifies),
     };
 
     return cmocka_run_group_tests_name("arm_util", tests, NULL, NULL);
