@@ -117,8 +117,6 @@ const char *const geoha__mysql_old_writer_actions[] = { OLD_WRITER_STOP,
                                                         OLD_WRITER_FIREWALL,
                                                         OLD_WRITER_NONE, NULL };
 
-enum role { ROLE_NONE, ROLE_UNPROMOTED, ROLE_PROMOTED };
-
 /* One flexible server as ARM last showed it. */
 struct server {
     const char *node; /* its node in servers */
@@ -150,11 +148,6 @@ struct az {
     char decisions_path[PATH_MAX];
     char attr_reseed[192];
     char attr_final[192];
-};
-
-struct marker {
-    enum role role;
-    long long io_lost_ms; /* wall clock when replication was lost; 0 */
 };
 
 /* ---- small helpers ---- */
@@ -714,62 +707,13 @@ wait_applied(struct geoha_sql *c, const char *target,
 static int
 marker_read(const struct az *az, struct marker *m)
 {
-    char *text = NULL;
-    const char *p;
-    int rc;
-
-    memset(m, 0, sizeof(*m));
-    rc = geoha_file_read(az->marker_path, 4096, &text, NULL);
-    if (rc == -ENOENT) {
-        return 0;
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    m->role =
-        strstr(text, "role=promoted") != NULL ? ROLE_PROMOTED : ROLE_UNPROMOTED;
-    p = strstr(text, "io_lost_ms=");
-    if (p != NULL) {
-        char num[32];
-        size_t n = strcspn(p + 11, "\n");
-
-        if (n < sizeof(num)) {
-            memcpy(num, p + 11, n);
-            num[n] = '\0';
-            if (geoha_parse_ll(num, 0, INT64_MAX, &m->io_lost_ms) != 0) {
-                m->io_lost_ms = 0;
-            }
-        }
-    }
-    free(text);
-    return 0;
+    return geoha__mysql_marker_read(az->marker_path, m);
 }
 
 static int
 marker_write(const struct az *az, const struct marker *m)
 {
-    char text[128];
-    char dir[PATH_MAX];
-    char *slash;
-    int rc;
-
-    geoha_strlcpy(dir, az->marker_path, sizeof(dir));
-    slash = strrchr(dir, '/');
-    if (slash != NULL && slash != dir) {
-        *slash = '\0';
-        rc = geoha_dir_ensure(dir, 0700);
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    rc = geoha_snprintf(text, sizeof(text), "role=%s\nio_lost_ms=%lld\n",
-                        m->role == ROLE_PROMOTED ? "promoted" : "unpromoted",
-                        m->io_lost_ms);
-    if (rc != 0) {
-        return rc;
-    }
-    return geoha_file_replace(az->marker_path, text, strlen(text), (uid_t)-1,
-                              (gid_t)-1, 0600);
+    return geoha__mysql_marker_write(az->marker_path, m);
 }
 
 static void

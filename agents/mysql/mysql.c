@@ -107,13 +107,6 @@
 #define ATTR_FORCE_SUFFIX "-force-promote"
 #define PEER_CHECK_S 60 /* how often a replica's monitor tries peer logins */
 
-enum role { ROLE_NONE, ROLE_UNPROMOTED, ROLE_PROMOTED };
-
-struct marker {
-    enum role role;
-    long long io_lost_ms; /* wall clock when replication was lost; 0 */
-};
-
 struct agent {
     struct geoha_ctx *ctx;
     char base[128]; /* the resource id without ":N" */
@@ -211,65 +204,13 @@ agent_init(struct geoha_ctx *ctx, struct agent *a)
 static int
 marker_read(const struct agent *a, struct marker *m)
 {
-    char *text = NULL;
-    int rc;
-
-    memset(m, 0, sizeof(*m));
-    rc = geoha_file_read(a->marker_path, 4096, &text, NULL);
-    if (rc == -ENOENT) {
-        m->role = ROLE_NONE;
-        return 0;
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    m->role =
-        strstr(text, "role=promoted") != NULL ? ROLE_PROMOTED : ROLE_UNPROMOTED;
-    {
-        const char *p = strstr(text, "io_lost_ms=");
-
-        if (p != NULL) {
-            char num[32];
-            size_t n = strcspn(p + 11, "\n");
-
-            if (n < sizeof(num)) {
-                memcpy(num, p + 11, n);
-                num[n] = '\0';
-                if (geoha_parse_ll(num, 0, INT64_MAX, &m->io_lost_ms) != 0) {
-                    m->io_lost_ms = 0;
-                }
-            }
-        }
-    }
-    free(text);
-    return 0;
+    return geoha__mysql_marker_read(a->marker_path, m);
 }
 
 static int
 marker_write(const struct agent *a, const struct marker *m)
 {
-    char text[128];
-    char dir[PATH_MAX];
-    char *slash;
-    int rc;
-
-    geoha_strlcpy(dir, a->marker_path, sizeof(dir));
-    slash = strrchr(dir, '/');
-    if (slash != NULL && slash != dir) {
-        *slash = '\0';
-        rc = geoha_dir_ensure(dir, 0700);
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    rc = geoha_snprintf(text, sizeof(text), "role=%s\nio_lost_ms=%lld\n",
-                        m->role == ROLE_PROMOTED ? "promoted" : "unpromoted",
-                        m->io_lost_ms);
-    if (rc != 0) {
-        return rc;
-    }
-    return geoha_file_replace(a->marker_path, text, strlen(text), (uid_t)-1,
-                              (gid_t)-1, 0600);
+    return geoha__mysql_marker_write(a->marker_path, m);
 }
 
 /* ---- connections ---- */

@@ -44,6 +44,23 @@
 
 /* ---- shared helpers (common.c) ---- */
 
+/* Whether this node's instance is started, and in which role. */
+enum role { ROLE_NONE, ROLE_UNPROMOTED, ROLE_PROMOTED };
+
+/*
+ * The started marker: a small file under the node's private /run that
+ * says the instance was started here and in which role (both backends).
+ */
+struct marker {
+    enum role role;
+    long long io_lost_ms; /* wall clock when replication was lost; 0 */
+};
+
+/* Read the marker at path; a missing file is ROLE_NONE (returns 0). */
+int geoha__mysql_marker_read(const char *path, struct marker *m);
+/* Replace the marker at path atomically (mode 0600, directory created). */
+int geoha__mysql_marker_write(const char *path, const struct marker *m);
+
 /*
  * The node where the cluster has resource rsc (without ":N") promoted,
  * from crm_resource --locate. -ENOENT when no node is promoted.
