@@ -121,6 +121,24 @@ geoha_arm_token_fetches(const struct geoha_arm_client *c)
 
 /* ---- the client ---- */
 
+/* Where the CAs come from: ca_file (a file or a hashed directory), else
+ * the system's hashed directory when there is one, else libcurl's own. */
+static enum geoha__arm_ca
+choose_ca(const char *ca_file)
+{
+    struct stat st;
+
+    if (ca_file != NULL) {
+        return stat(ca_file, &st) == 0 && S_ISDIR(st.st_mode)
+                   ? GEOHA__ARM_CA_DIR
+                   : GEOHA__ARM_CA_FILE;
+    }
+    if (stat(GEOHA_ARM_SYSTEM_CA_DIR, &st) == 0 && S_ISDIR(st.st_mode)) {
+        return GEOHA__ARM_CA_SYSTEM_DIR;
+    }
+    return GEOHA__ARM_CA_LIBCURL;
+}
+
 static int
 dup_opt(const char *s, char **out)
 {
@@ -294,6 +312,7 @@ geoha_arm_client_new(const struct geoha_arm_config *cfg, char *err,
         }
         goto done;
     }
+    c->ca = choose_ca(c->ca_file);
     c->poll_ms = cfg->poll_ms;
     env = getenv(GEOHA_ARM_ENV_POLL_MS);
     if (c->poll_ms <= 0 && env != NULL
@@ -517,6 +536,58 @@ curl_to_rc(CURLcode cc, bool *retry)
     }
 }
 
+static void
+set_ca(struct geoha_arm_client *c)
+{
+    switch (c->ca) {
+    case GEOHA__ARM_CA_SYSTEM_DIR:
+        curl_easy_setopt(c->curl, CURLOPT_CAINFO, NULL);
+        curl_easy_setopt(c->curl, CURLOPT_CAPATH, GEOHA_ARM_SYSTEM_CA_DIR);
+        break;
+    case GEOHA__ARM_CA_DIR:
+        curl_easy_setopt(c->curl, CURLOPT_CAINFO, NULL);
+        curl_easy_setopt(c->curl, CURLOPT_CAPATH, c->ca_file);
+        break;
+    case GEOHA__ARM_CA_FILE:
+        curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->ca_file);
+        curl_easy_setopt(c->curl, CURLOPT_CAPATH, NULL);
+        break;
+    case GEOHA__ARM_CA_LIBCURL:
+        break; /* curl_easy_reset() left libcurl's defaults */
+    }
+}
+
+/*
+ * The system directory could not verify the peer: it may lack the hash
+ * links (they come from update-ca-certificates) or a CA added to the
+ * bundle only. Before calling the peer untrusted, ask libcurl's own CA
+ * settings, the same system store as a bundle; from then on this client
+ * uses them. True when there is something to try again with.
+ */
+static bool
+ca_fall_back(struct geoha_arm_client *c, CURLcode cc)
+{
+    const curl_version_info_data *v;
+
+    if (c->ca != GEOHA__ARM_CA_SYSTEM_DIR
+        || (cc != CURLE_PEER_FAILED_VERIFICATION
+            && cc != CURLE_SSL_CACERT_BADFILE)) {
+        return false;
+    }
+    c->ca = GEOHA__ARM_CA_LIBCURL;
+    v = curl_version_info(CURLVERSION_NOW);
+    if (v == NULL || (v->cainfo == NULL && v->capath == NULL)) {
+        return false;
+    }
+    geoha__arm_debug(c, "%s did not verify the peer; trying libcurl's CAs "
+                        "(%s)",
+                     GEOHA_ARM_SYSTEM_CA_DIR,
+                     v->cainfo != NULL ? v->cainfo : v->capath);
+    curl_easy_setopt(c->curl, CURLOPT_CAINFO, v->cainfo);
+    curl_easy_setopt(c->curl, CURLOPT_CAPATH, v->capath);
+    return true;
+}
+
 /* The URL as shown in messages: without the query (it is not secret, but
  * long and not useful to an operator). */
 static void
@@ -624,9 +695,7 @@ http_once(struct geoha_arm_client *c, const struct geoha__arm_req *rq,
     curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (c->ca_file != NULL) {
-        curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->ca_file);
-    }
+    set_ca(c);
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)timeout);
     curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
@@ -659,6 +728,15 @@ http_once(struct geoha_arm_client *c, const struct geoha__arm_req *rq,
 
     t0 = geoha_now_ms();
     cc = curl_easy_perform(c->curl);
+    if (ca_fall_back(c, cc)) {
+        left = geoha_deadline_left_ms(d);
+        if (left > 0) {
+            curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS,
+                             (long)(left < timeout ? left : timeout));
+            resp_reset(r);
+            cc = curl_easy_perform(c->curl);
+        }
+    }
     /* Nothing of the request (token, form) stays referenced by curl. */
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, NULL);

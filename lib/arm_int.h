@@ -137,6 +137,12 @@ struct geoha_arm_client {
     char *tenant, *client_id, *secret_file, *token_file;
     char *arm_endpoint, *login_endpoint, *imds_endpoint; /* no final '/' */
     char *ca_file, *resource, *cache_dir, *user_agent;
+    enum geoha__arm_ca {
+        GEOHA__ARM_CA_SYSTEM_DIR, /* GEOHA_ARM_SYSTEM_CA_DIR, by hash */
+        GEOHA__ARM_CA_LIBCURL,    /* libcurl's own default (bundle) */
+        GEOHA__ARM_CA_FILE,       /* ca_file names a PEM file */
+        GEOHA__ARM_CA_DIR,        /* ca_file names a hashed directory */
+    } ca;
     char arm_origin[512];
     int64_t poll_ms;
     int64_t request_timeout_ms;

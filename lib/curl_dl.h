@@ -28,6 +28,7 @@ struct geoha__curl_api {
     __typeof__(curl_url_cleanup) *url_cleanup;
     __typeof__(curl_url_get) *url_get;
     __typeof__(curl_url_set) *url_set;
+    __typeof__(curl_version_info) *version_info;
 };
 
 /* The table; never NULL (stubs that fail when libcurl is missing). */
@@ -55,6 +56,7 @@ const char *geoha__curl_error(void);
 #define curl_url_cleanup(...) (geoha__curl()->url_cleanup(__VA_ARGS__))
 #define curl_url_get(...) (geoha__curl()->url_get(__VA_ARGS__))
 #define curl_url_set(...) (geoha__curl()->url_set(__VA_ARGS__))
+#define curl_version_info(...) (geoha__curl()->version_info(__VA_ARGS__))
 #endif
 
 #endif /* GEOHA_CURL_DL_H */

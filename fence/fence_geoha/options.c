@@ -135,8 +135,8 @@ const struct fopt fence_opts_table[O_N] = {
         "Instance metadata service base URL" },
     [O_CA_FILE] = { "ca_file", "ca-file", 0, FOPT_STRING, NULL, "[path]", 0,
         O_CA_FILE, NULL, NULL,
-        "PEM file of the CAs to trust instead of the system's (TLS is "
-        "always verified)" },
+        "CAs to trust instead of the system's: a PEM file, or a "
+        "directory hashed by openssl rehash (TLS is always verified)" },
     [O_SHUTDOWN] = { "shutdown", "shutdown", 0, FOPT_BOOL, "0", NULL, 0,
         O_SHUTDOWN, NULL, NULL,
         "Let the guest shut down gracefully before the power-off (slower; "

@@ -5,8 +5,11 @@ Measures, per action, the wall time and the agent's own CPU time (user +
 system of the agent process, from the kernel's child accounting), so the
 CPU figure is everything but waiting for Azure:
   - start-up: `-o metadata` of fence_geoha and of /usr/sbin/fence_azure_arm
-  - status with a cached token (one ARM read), monitor, list
-  - off and on against the mock with its default operation delays
+  - status with a cached token (one ARM read), monitor, list, over HTTPS
+    (the mock's TLS port) as in production, trusting the system's CAs
+    plus the mock's as a hashed directory (the default trust); status
+    also with the same CAs as one bundle, and over plain http
+  - off and on over HTTPS with the mock's default operation delays
     (vm.powerOff / vm.start: 1 s), each on a running / stopped VM.
 It also reports whether fence_azure_arm can be pointed at the mock.
 
@@ -31,6 +34,8 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(
 BUILD = os.path.join(TOP, os.environ.get("BUILD", "build"))
 AGENT = os.path.join(BUILD, "fence_geoha")
 AZURE_ARM = "/usr/sbin/fence_azure_arm"
+SYSTEM_CA_DIR = "/etc/ssl/certs"
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 MOCK_DIR = os.path.join(TOP, "tests", "mock-azure")
 sys.path.insert(0, MOCK_DIR)
 
@@ -68,7 +73,7 @@ def summary(name, samples, extra=""):
 
 
 class Mock:
-    def __init__(self, tmp):
+    def __init__(self, tmp, cert=None, key=None):
         from mockctl import MockCtl
         self.seed = {
             "subscription": SUB,
@@ -81,10 +86,13 @@ class Mock:
         with open(seed_file, "w") as f:
             json.dump(self.seed, f)
         port_file = os.path.join(tmp, "port")
+        tls_port_file = os.path.join(tmp, "tls-port")
+        tls = ["--tls-cert", cert, "--tls-key", key, "--tls-port-file",
+               tls_port_file] if cert else []
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(MOCK_DIR, "mock_azure.py"),
-             "--seed", seed_file, "--port", "0", "--port-file", port_file],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             "--seed", seed_file, "--port", "0", "--port-file", port_file]
+            + tls, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         end = time.monotonic() + 30
         self.port = None
         while time.monotonic() < end and self.port is None:
@@ -98,6 +106,10 @@ class Mock:
             raise RuntimeError("mock Azure did not start")
         self.ctl = MockCtl(self.port)
         self.url = f"http://127.0.0.1:{self.port}"
+        self.tls_url = None
+        if cert:
+            with open(tls_port_file) as f:
+                self.tls_url = f"https://127.0.0.1:{int(f.read())}"
 
     def stop(self):
         if self.proc.poll() is None:
@@ -107,6 +119,18 @@ class Mock:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+
+
+def make_cert(tmp):
+    """A self-signed P-256 certificate for 127.0.0.1 (the mock's HTTPS)."""
+    key = os.path.join(tmp, "mock.key")
+    cert = os.path.join(tmp, "mock.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
 
 
 def azure_arm_against_mock():
@@ -158,7 +182,34 @@ def main():
                  for _ in range(max(3, a.runs // 2))]
             results.append(summary("fence_azure_arm -o metadata", s))
 
-        mock = Mock(tmp)
+        # The mock over HTTPS too: in production every ARM call is TLS,
+        # and verifying the peer is a large part of an action's CPU.
+        cert, key = make_cert(tmp)
+        mock = Mock(tmp, cert, key)
+        # What /etc/ssl/certs is, plus the mock's CA: the system's CA files
+        # in a directory hashed by `openssl rehash` (fence_geoha's default
+        # trust) ...
+        cadir = os.path.join(tmp, "cadir")
+        os.mkdir(cadir)
+        n_ca = 0
+        for name in sorted(os.listdir(SYSTEM_CA_DIR)):
+            path = os.path.join(SYSTEM_CA_DIR, name)
+            if name.endswith(".pem") and os.path.isfile(path):
+                os.symlink(os.path.realpath(path), os.path.join(cadir, name))
+                n_ca += 1
+        shutil.copy(cert, os.path.join(cadir, "geoha-bench-mock.pem"))
+        subprocess.run(["openssl", "rehash", cadir], check=True,
+                       capture_output=True, timeout=120)
+        # ... and the same CAs as one bundle (libcurl's default trust,
+        # which fence_geoha used before it asked the directory).
+        bundle = os.path.join(tmp, "bundle.pem")
+        with open(bundle, "w") as out:
+            with open(SYSTEM_CA_BUNDLE) as f:
+                out.write(f.read())
+            with open(cert) as f:
+                out.write(f.read())
+        print(f"trust: {n_ca} system CAs + the mock's, as a hashed "
+              f"directory (default) or one bundle (libcurl's default)")
         token = mock.ctl.token(lifetime_s=7200)
         token_file = os.path.join(tmp, "token")
         fd = os.open(token_file, os.O_WRONLY | os.O_CREAT, 0o600)
@@ -167,30 +218,37 @@ def main():
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("GEOHA_")}
         env["GEOHA_TOKEN_CACHE_DIR"] = os.path.join(tmp, "cache")
-        base = [f"subscriptionId={SUB}", f"resourceGroup={RG}",
-                f"arm_endpoint={mock.url}",
-                f"imds_endpoint={mock.url}/_vm/vm-0",
-                "msi=1", "plug=vm-0", "nodename=node0"]
 
-        def stdin(action, plug="vm-0"):
-            lines = [f"action={action}"] + \
-                [b for b in base if not b.startswith("plug=")] + \
-                [f"plug={plug}"]
+        def stdin(action, url, ca=None, plug="vm-0"):
+            lines = [f"action={action}", f"subscriptionId={SUB}",
+                     f"resourceGroup={RG}", f"arm_endpoint={url}",
+                     f"imds_endpoint={mock.url}/_vm/vm-0", "msi=1",
+                     "nodename=node0", f"plug={plug}"]
+            if ca:
+                lines.append(f"ca_file={ca}")
             return "\n".join(lines) + "\n"
 
         # status / monitor / list with the token cached by the first run.
-        run([AGENT], stdin("status"), env)
-        for action in ("status", "monitor", "list"):
+        https = (mock.tls_url, cadir)
+        cases = [("status", https, "https, system CAs as hashed dir"),
+                 ("monitor", https, "https, system CAs as hashed dir"),
+                 ("list", https, "https, system CAs as hashed dir"),
+                 ("status", (mock.tls_url, bundle),
+                  "https, system CAs as one bundle"),
+                 ("status", (mock.url, None), "plain http, no TLS")]
+        for action, (url, ca), how in cases:
+            run([AGENT], stdin(action, url, ca), env)
             mock.ctl.clear_log()
             s = []
             for _ in range(a.runs):
-                r, w, c = run([AGENT], stdin(action), env)
+                r, w, c = run([AGENT], stdin(action, url, ca), env)
                 if r.returncode != 0:
                     raise RuntimeError(f"{action} failed: {r.stderr}")
                 s.append((w, c))
             arm = mock.ctl.count(kind="arm") / a.runs
             tok = mock.ctl.count(kind="imds") / a.runs
-            results.append(summary(f"fence_geoha {action} (cached token)", s,
+            results.append(summary(f"fence_geoha {action} ({how}, cached "
+                                   "token)", s,
                                    f", ARM requests/run {arm:.1f}, token "
                                    f"requests/run {tok:.1f}"))
 
@@ -199,23 +257,23 @@ def main():
         offs, ons = [], []
         for i in range(n):
             mock.ctl.clear_log()
-            r, w, c = run([AGENT], stdin("off"), env)
+            r, w, c = run([AGENT], stdin("off", *https), env)
             if r.returncode != 0:
                 raise RuntimeError(f"off failed: {r.stderr}")
             offs.append((w, c))
             off_reqs = mock.ctl.count(kind="arm") + mock.ctl.count(kind="op")
-            r, w, c = run([AGENT], stdin("on"), env)
+            r, w, c = run([AGENT], stdin("on", *https), env)
             if r.returncode != 0:
                 raise RuntimeError(f"on failed: {r.stderr}")
             ons.append((w, c))
         delays = mock.ctl.state()["config"].get("op_delays_s", {})
         results.append(summary(
-            "fence_geoha off (running VM, vm.powerOff delay "
+            "fence_geoha off (https, running VM, vm.powerOff delay "
             f"{delays.get('vm.powerOff')} s)", offs,
             f", HTTP requests in the last off {off_reqs}"))
         results.append(summary(
-            f"fence_geoha on (vm.start delay {delays.get('vm.start')} s)",
-            ons))
+            f"fence_geoha on (https, vm.start delay "
+            f"{delays.get('vm.start')} s)", ons))
 
         why = azure_arm_against_mock()
         print(f"fence_azure_arm against the mock: {why}")

@@ -19,6 +19,7 @@ import secrets
 import select
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -1064,8 +1065,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         ctx.request_id = str(uuid.uuid4())
         ctx.client_request_id = self.headers.get("x-ms-client-request-id")
         ctx.ratelimit_header = None
-        ctx.base = "http://" + (self.headers.get("Host") or "%s:%d" %
-                                self.connection.getsockname()[:2])
+        scheme = ("https://" if isinstance(self.connection, ssl.SSLSocket)
+                  else "http://")
+        ctx.base = scheme + (self.headers.get("Host") or "%s:%d" %
+                             self.connection.getsockname()[:2])
         pl = path.lower()
         if pl.startswith("/metadata/"):
             ctx.kind = "imds"
@@ -2594,7 +2597,14 @@ def main():
     ap.add_argument("--port-file")
     ap.add_argument("--bind", default="127.0.0.1")
     ap.add_argument("--log")
+    ap.add_argument("--tls-cert", help="also serve HTTPS with this "
+                    "certificate (PEM, with --tls-key) on a second port")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--tls-port-file")
     a = ap.parse_args()
+    if bool(a.tls_cert) != bool(a.tls_key) or \
+            bool(a.tls_cert) != bool(a.tls_port_file):
+        ap.error("--tls-cert, --tls-key and --tls-port-file go together")
     if a.log:
         LOGF = open(a.log, "a")
     with open(a.seed) as f:
@@ -2614,6 +2624,21 @@ def main():
     t = threading.Thread(target=srv.serve_forever, kwargs={
         "poll_interval": 0.2}, daemon=True)
     t.start()
+    tls_srv = None
+    if a.tls_cert:
+        # The same mock over HTTPS; the control API stays on the plain
+        # port. The handshake runs in the request's thread.
+        tls_srv = Server((a.bind, 0), Handler)
+        tctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tctx.load_cert_chain(a.tls_cert, a.tls_key)
+        tls_srv.socket = tctx.wrap_socket(tls_srv.socket, server_side=True,
+                                          do_handshake_on_connect=False)
+        threading.Thread(target=tls_srv.serve_forever, kwargs={
+            "poll_interval": 0.2}, daemon=True).start()
+        tmp = a.tls_port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(f"{tls_srv.server_address[1]}\n")
+        os.replace(tmp, a.tls_port_file)
     if a.port_file:
         tmp = a.port_file + ".tmp"
         with open(tmp, "w") as f:
@@ -2623,13 +2648,16 @@ def main():
     while not stop.wait(1):
         pass
     diag("stopping")
-    srv.shutdown()
-    srv.server_close()
-    if a.port_file:
-        try:
-            os.unlink(a.port_file)
-        except OSError:
-            pass
+    for server in (srv, tls_srv):
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+    for f in (a.port_file, a.tls_port_file):
+        if f:
+            try:
+                os.unlink(f)
+            except OSError:
+                pass
     return 0
 
 
