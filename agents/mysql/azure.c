@@ -560,7 +560,19 @@ sql_connect(struct az *az, size_t i, const struct geoha_deadline *d,
     return geoha_sql_connect(&t, d, why, why_size, c);
 }
 
-enum sqlstate { SQL_UNREACHABLE, SQL_REFUSED, SQL_READ_ONLY, SQL_WRITABLE };
+/*
+ * How a server answers over SQL, from "nothing" up. SQL_UNKNOWN: it is
+ * alive (it answers the connection) but cannot be asked whether it takes
+ * writes: our login is refused, it has too many connections, it breaks off
+ * the handshake. For S1 that is "may be writable", never "gone".
+ */
+enum sqlstate {
+    SQL_UNREACHABLE, /* no route, no name, no answer in time */
+    SQL_REFUSED,     /* connection refused: the server is not running */
+    SQL_UNKNOWN,
+    SQL_READ_ONLY,
+    SQL_WRITABLE,
+};
 
 static const char *
 sqlstate_text(enum sqlstate s)
@@ -572,6 +584,8 @@ sqlstate_text(enum sqlstate s)
         return "read-only";
     case SQL_WRITABLE:
         return "writable";
+    case SQL_UNKNOWN:
+        return "answers but cannot be asked";
     default:
         return "unreachable";
     }
@@ -592,9 +606,16 @@ sql_probe(struct az *az, size_t i, struct geoha_sql_status *st)
     if (rc == GEOHA_E_NOT_RUNNING) {
         return SQL_REFUSED;
     }
+    if (rc == -EHOSTUNREACH || rc == -ETIMEDOUT || rc == -ENOENT
+        || rc == GEOHA_E_CONFIG) {
+        return SQL_UNREACHABLE; /* nothing answered, or nowhere to ask */
+    }
     if (rc != 0 || geoha_sql_status_get(c, &tmp) != 0) {
+        geoha_debug("Server '%s' answers but cannot be asked | why='%s'",
+                    az->s[i].name,
+                    rc != 0 ? why : geoha_sql_error(c));
         geoha_sql_close(c);
-        return SQL_UNREACHABLE;
+        return SQL_UNKNOWN;
     }
     r = tmp.read_only ? SQL_READ_ONLY : SQL_WRITABLE;
     if (st != NULL) {
@@ -1440,10 +1461,10 @@ old_writer_fence(struct az *az, size_t i, const struct geoha_deadline *d,
 
         /* not done through ARM: is it still taking writes? */
         after = sql_probe(az, i, NULL);
-        if (after == SQL_WRITABLE) {
+        if (after == SQL_WRITABLE || after == SQL_UNKNOWN) {
             geoha_snprintf(done, done_size,
-                           "%s failed (%s) and it still answers writable",
-                           action, arm_why(az, rc));
+                           "%s failed (%s) and it still answers (%s)",
+                           action, arm_why(az, rc), sqlstate_text(after));
             return GEOHA_E_UNSAFE;
         }
         geoha_snprintf(done, done_size,
@@ -1458,17 +1479,20 @@ old_writer_fence(struct az *az, size_t i, const struct geoha_deadline *d,
     if (geoha_streq(action, OLD_WRITER_STOP)) {
         /* S1: it must be gone before the new writer takes writes */
         after = sql_probe(az, i, NULL);
-        if (after == SQL_WRITABLE || after == SQL_READ_ONLY) {
+        if (after >= SQL_UNKNOWN) {
             geoha_snprintf(done, done_size,
                            "stop reported done, but it still answers (%s)",
                            sqlstate_text(after));
-            return after == SQL_WRITABLE ? GEOHA_E_UNSAFE : 0;
+            return after == SQL_READ_ONLY ? 0 : GEOHA_E_UNSAFE;
         }
-    } else if (geoha_streq(action, OLD_WRITER_NONE)
-               && sql_probe(az, i, NULL) == SQL_WRITABLE) {
-        geoha_snprintf(done, done_size, "it answers writable and %s=%s",
-                       P_OLD_WRITER_ACTION, OLD_WRITER_NONE);
-        return GEOHA_E_UNSAFE;
+    } else if (geoha_streq(action, OLD_WRITER_NONE)) {
+        after = sql_probe(az, i, NULL);
+        if (after == SQL_WRITABLE || after == SQL_UNKNOWN) {
+            geoha_snprintf(done, done_size, "it answers (%s) and %s=%s",
+                           sqlstate_text(after), P_OLD_WRITER_ACTION,
+                           OLD_WRITER_NONE);
+            return GEOHA_E_UNSAFE;
+        }
     }
     return 0;
 }
@@ -1802,7 +1826,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
             continue;
         }
         if (s->known && !running(s)
-            && sql_probe(&az, i, NULL) < SQL_READ_ONLY) {
+            && sql_probe(&az, i, NULL) < SQL_UNKNOWN) {
             geoha_snprintf(done_text, sizeof(done_text), "already %s",
                            s->state);
         } else {
