@@ -579,8 +579,9 @@ ca_fall_back(struct geoha_arm_client *c, CURLcode cc)
     if (v == NULL || (v->cainfo == NULL && v->capath == NULL)) {
         return false;
     }
-    geoha__arm_debug(c, "%s did not verify the peer; trying libcurl's CAs "
-                        "(%s)",
+    geoha__arm_debug(c,
+                     "%s did not verify the peer; trying libcurl's CAs "
+                     "(%s)",
                      GEOHA_ARM_SYSTEM_CA_DIR,
                      v->cainfo != NULL ? v->cainfo : v->capath);
     curl_easy_setopt(c->curl, CURLOPT_CAINFO, v->cainfo);

@@ -612,8 +612,7 @@ sql_probe(struct az *az, size_t i, struct geoha_sql_status *st)
     }
     if (rc != 0 || geoha_sql_status_get(c, &tmp) != 0) {
         geoha_debug("Server '%s' answers but cannot be asked | why='%s'",
-                    az->s[i].name,
-                    rc != 0 ? why : geoha_sql_error(c));
+                    az->s[i].name, rc != 0 ? why : geoha_sql_error(c));
         geoha_sql_close(c);
         return SQL_UNKNOWN;
     }
@@ -1463,8 +1462,8 @@ old_writer_fence(struct az *az, size_t i, const struct geoha_deadline *d,
         after = sql_probe(az, i, NULL);
         if (after == SQL_WRITABLE || after == SQL_UNKNOWN) {
             geoha_snprintf(done, done_size,
-                           "%s failed (%s) and it still answers (%s)",
-                           action, arm_why(az, rc), sqlstate_text(after));
+                           "%s failed (%s) and it still answers (%s)", action,
+                           arm_why(az, rc), sqlstate_text(after));
             return GEOHA_E_UNSAFE;
         }
         geoha_snprintf(done, done_size,
@@ -1825,8 +1824,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
         if (i == az.me || (s->known && (!standalone(s) || s->gone))) {
             continue;
         }
-        if (s->known && !running(s)
-            && sql_probe(&az, i, NULL) < SQL_UNKNOWN) {
+        if (s->known && !running(s) && sql_probe(&az, i, NULL) < SQL_UNKNOWN) {
             geoha_snprintf(done_text, sizeof(done_text), "already %s",
                            s->state);
         } else {
