@@ -228,6 +228,16 @@ def main():
                 lines.append(f"ca_file={ca}")
             return "\n".join(lines) + "\n"
 
+        # The floor under any libcurl program here: curl itself, one HTTPS
+        # GET of the same mock, trusting only the mock's certificate.
+        if shutil.which("curl"):
+            argv = ["curl", "-s", "-o", "/dev/null", "--cacert", cert,
+                    f"{mock.tls_url}/_mock/health"]
+            run(argv)
+            s = [run(argv)[1:] for _ in range(a.runs)]
+            results.append(summary("reference: curl, one HTTPS GET of the "
+                                   "mock (CA: its certificate only)", s))
+
         # status / monitor / list with the token cached by the first run.
         https = (mock.tls_url, cadir)
         cases = [("status", https, "https, system CAs as hashed dir"),
@@ -235,6 +245,8 @@ def main():
                  ("list", https, "https, system CAs as hashed dir"),
                  ("status", (mock.tls_url, bundle),
                   "https, system CAs as one bundle"),
+                 ("status", (mock.tls_url, cert),
+                  "https, CA: the mock's certificate only"),
                  ("status", (mock.url, None), "plain http, no TLS")]
         for action, (url, ca), how in cases:
             run([AGENT], stdin(action, url, ca), env)
