@@ -111,7 +111,6 @@
 #define VERIFY_RESERVE_MAX_MS 30000 /* kept for the write check */
 #define READ_ONLY_ARM_MAX_MS 60000  /* read_only through ARM (demote) */
 #define STATE_POLL_MS 2000          /* polling a server's state */
-#define GTID_WAIT_STEP_MS 1000
 
 const char *const geoha__mysql_old_writer_actions[] = { OLD_WRITER_STOP,
                                                         OLD_WRITER_FIREWALL,
@@ -156,24 +155,6 @@ bool
 geoha__mysql_is_azure(const struct geoha_ctx *ctx)
 {
     return geoha_streq(geoha_param_str(ctx, P_BACKEND), BACKEND_AZURE);
-}
-
-static const char *
-str_or(const char *s, const char *alt)
-{
-    return (s != NULL && *s != '\0') ? s : alt;
-}
-
-static void
-iso_time(char *buf, size_t size)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-
-    gmtime_r(&now, &tm);
-    if (strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-        geoha_strlcpy(buf, "?", size);
-    }
 }
 
 static struct server *
@@ -675,53 +656,6 @@ set_read_only(struct az *az, size_t i, bool on, bool arm_too,
     return 0;
 }
 
-/* Wait until the local server's position reached target. */
-static int
-wait_applied(struct geoha_sql *c, const char *target,
-             const struct geoha_deadline *d, char **reached)
-{
-    struct geoha_gtid_set *t = NULL;
-    int rc = geoha_gtid_set_parse(target, GEOHA_GTID_ANY, &t);
-
-    while (rc == 0) {
-        struct geoha_sql_status st = { 0 };
-        struct geoha_gtid_set *p = NULL;
-        bool ok = false;
-        int64_t left;
-
-        rc = geoha_sql_status_get(c, &st);
-        if (rc == 0) {
-            rc = geoha_gtid_set_parse(st.gtid_pos, GEOHA_GTID_ANY, &p);
-        }
-        if (rc == 0) {
-            rc = geoha_gtid_pos_reached(p, t, &ok);
-        }
-        geoha_gtid_set_free(p);
-        if (rc == 0) {
-            free(*reached);
-            *reached = st.gtid_pos;
-            st.gtid_pos = NULL;
-        }
-        geoha_sql_status_clear(&st);
-        if (rc != 0 || ok) {
-            break;
-        }
-        left = geoha_deadline_left_ms(d);
-        if (left <= 200) {
-            rc = GEOHA_E_DEADLINE;
-            break;
-        }
-        left -= 200;
-        rc = geoha_sql_wait_gtid(
-            c, target, left < GTID_WAIT_STEP_MS ? left : GTID_WAIT_STEP_MS);
-        if (rc == GEOHA_E_DEADLINE) {
-            rc = 0; /* look again */
-        }
-    }
-    geoha_gtid_set_free(t);
-    return rc;
-}
-
 /* ---- marker, marks, scores, decisions ---- */
 
 static int
@@ -739,17 +673,7 @@ marker_write(const struct az *az, const struct marker *m)
 static void
 set_score(const struct az *az, const char *score)
 {
-    int rc;
-
-    if (az->ctx->probe) {
-        return; /* a probe changes nothing */
-    }
-    rc = geoha_attr_update(GEOHA_ATTR_PROMOTION, az->ctx->node, az->ctx->rsc,
-                           score, &az->ctx->deadline, NULL);
-    if (rc != 0) {
-        geoha_warn("Cannot set the promotion score | score=%s reason='%s'",
-                   score != NULL ? score : "(none)", geoha_strerror(rc));
-    }
+    geoha__mysql_set_score(az->ctx, score);
 }
 
 static bool
@@ -778,7 +702,7 @@ mark_set(struct az *az, const char *kind, const char *writer, const char *why)
         json_t *j;
         char *text = NULL;
 
-        iso_time(when, sizeof(when));
+        geoha__mysql_iso_time(when, sizeof(when));
         j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "time", when, "node",
                       az->ctx->node, "server", me(az)->name, "state", kind,
                       "writer", str_or(writer, ""), "why", why);
@@ -822,21 +746,7 @@ mark_clear(struct az *az)
 static void
 record_decision(const struct az *az, json_t *j)
 {
-    char *line = json_dumps(j, JSON_COMPACT);
-    int rc;
-
-    if (line == NULL) {
-        return;
-    }
-    geoha_dir_ensure(str_or(geoha_param_str(az->ctx, P_STATE_DIR), D_STATE_DIR),
-                     0700);
-    rc = geoha_file_append_line(az->decisions_path, line, 0600);
-    if (rc != 0) {
-        geoha_warn("Cannot record the decision | path='%s' reason='%s'",
-                   az->decisions_path, geoha_strerror(rc));
-    }
-    geoha_info("Decision | %s", line);
-    free(line);
+    geoha__mysql_record_decision(az->ctx, az->decisions_path, j);
 }
 
 /* ---- who is the writer ---- */
@@ -1414,7 +1324,7 @@ old_writer_fence(struct az *az, size_t i, const struct geoha_deadline *d,
             char file[PATH_MAX], when[32];
             char *text = json_dumps(rules, JSON_INDENT(2));
 
-            iso_time(when, sizeof(when));
+            geoha__mysql_iso_time(when, sizeof(when));
             if (text != NULL
                 && geoha_snprintf(file, sizeof(file),
                                   "%s/mysql-%s-firewall-%s-%s.json",
@@ -1791,7 +1701,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
 
     /* S3: everything received (and the old writer's final position) */
     if (r.configured && r.sql == GEOHA_SQL_THREAD_YES) {
-        rc = wait_applied(c, target, &catchup, &applied);
+        rc = geoha__mysql_wait_applied(c, target, &catchup, &applied);
     } else {
         struct geoha_gtid_set *p = NULL;
         bool ok = false;
@@ -1897,7 +1807,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
                               az.attr_reseed, MARK_STALE, &ctx->deadline, NULL);
         }
     }
-    iso_time(when, sizeof(when));
+    geoha__mysql_iso_time(when, sizeof(when));
     {
         json_t *j = json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, "
@@ -1938,7 +1848,7 @@ write_report(const struct az *az, const char *prefix, json_t *j)
     char path[PATH_MAX], when[32];
     char *text = json_dumps(j, JSON_INDENT(2));
 
-    iso_time(when, sizeof(when));
+    geoha__mysql_iso_time(when, sizeof(when));
     if (text != NULL
         && geoha_snprintf(
                path, sizeof(path), "%s/mysql-%s-%s-%s.json",
@@ -2091,7 +2001,7 @@ geoha__mysql_azure_reseed(struct geoha_ctx *ctx)
             }
         }
         if (rep != NULL) {
-            iso_time(when, sizeof(when));
+            geoha__mysql_iso_time(when, sizeof(when));
             json_object_set_new(rep, "time", json_string(when));
             write_report(&az, "reseed", rep);
         }
@@ -2170,7 +2080,7 @@ geoha__mysql_azure_reseed(struct geoha_ctx *ctx)
     }
     mark_clear(&az);
     unlink(az.pending_path);
-    iso_time(when, sizeof(when));
+    geoha__mysql_iso_time(when, sizeof(when));
     {
         json_t *j = json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "time", when, "action",

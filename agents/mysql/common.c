@@ -5,8 +5,11 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "geoha/attr.h"
 #include "geoha/file.h"
+#include "geoha/gtid.h"
 #include "geoha/proc.h"
 
 #include "mysql.h"
@@ -111,4 +114,102 @@ geoha__mysql_marker_write(const char *path, const struct marker *m)
     }
     return geoha_file_replace(path, text, strlen(text), (uid_t)-1, (gid_t)-1,
                               0600);
+}
+
+void
+geoha__mysql_iso_time(char *buf, size_t size)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    if (strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        geoha_strlcpy(buf, "?", size);
+    }
+}
+
+void
+geoha__mysql_set_score(const struct geoha_ctx *ctx, const char *score)
+{
+    int rc;
+
+    if (ctx->probe) {
+        return; /* a probe changes nothing */
+    }
+    rc = geoha_attr_update(GEOHA_ATTR_PROMOTION, ctx->node, ctx->rsc, score,
+                           &ctx->deadline, NULL);
+    if (rc != 0) {
+        geoha_warn("Cannot set the promotion score | score=%s reason='%s'",
+                   score != NULL ? score : "(none)", geoha_strerror(rc));
+    }
+}
+
+void
+geoha__mysql_record_decision(const struct geoha_ctx *ctx, const char *path,
+                             json_t *j)
+{
+    char *line = json_dumps(j, JSON_COMPACT);
+    int rc;
+
+    if (line == NULL) {
+        return;
+    }
+    geoha_dir_ensure(str_or(geoha_param_str(ctx, P_STATE_DIR), D_STATE_DIR),
+                     0700);
+    rc = geoha_file_append_line(path, line, 0600);
+    if (rc != 0) {
+        geoha_warn("Cannot record the decision | path='%s' reason='%s'", path,
+                   geoha_strerror(rc));
+    }
+    geoha_info("Decision | %s", line);
+    free(line);
+}
+
+/* One wait for the position, at most this long, before looking again. */
+#define GTID_WAIT_STEP_MS 1000
+
+int
+geoha__mysql_wait_applied(struct geoha_sql *c, const char *target,
+                          const struct geoha_deadline *d, char **reached)
+{
+    struct geoha_gtid_set *t = NULL;
+    int rc = geoha_gtid_set_parse(target, GEOHA_GTID_ANY, &t);
+
+    while (rc == 0) {
+        struct geoha_sql_status st = { 0 };
+        struct geoha_gtid_set *p = NULL;
+        bool ok = false;
+        int64_t left;
+
+        rc = geoha_sql_status_get(c, &st);
+        if (rc == 0) {
+            rc = geoha_gtid_set_parse(st.gtid_pos, GEOHA_GTID_ANY, &p);
+        }
+        if (rc == 0) {
+            rc = geoha_gtid_pos_reached(p, t, &ok);
+        }
+        geoha_gtid_set_free(p);
+        if (rc == 0) {
+            free(*reached);
+            *reached = st.gtid_pos;
+            st.gtid_pos = NULL;
+        }
+        geoha_sql_status_clear(&st);
+        if (rc != 0 || ok) {
+            break;
+        }
+        left = geoha_deadline_left_ms(d);
+        if (left <= 200) {
+            rc = GEOHA_E_DEADLINE;
+            break;
+        }
+        left -= 200;
+        rc = geoha_sql_wait_gtid(
+            c, target, left < GTID_WAIT_STEP_MS ? left : GTID_WAIT_STEP_MS);
+        if (rc == GEOHA_E_DEADLINE) {
+            rc = 0; /* look again: the merged position may have it */
+        }
+    }
+    geoha_gtid_set_free(t);
+    return rc;
 }

@@ -102,7 +102,6 @@
 #define CONNECT_RETRY_S 2
 #define HEARTBEAT_S 1           /* an idle writer's heartbeat to its replicas */
 #define IO_ALIVE_WINDOW_MS 2500 /* watching for it (2.5 heartbeats) */
-#define GTID_WAIT_STEP_MS 1000
 #define ER_MASTER_FATAL_READING_BINLOG 1236
 #define ATTR_FORCE_SUFFIX "-force-promote"
 #define PEER_CHECK_S 60 /* how often a replica's monitor tries peer logins */
@@ -127,24 +126,6 @@ struct agent {
 };
 
 /* ---- small helpers ---- */
-
-static const char *
-str_or(const char *s, const char *alt)
-{
-    return (s != NULL && *s != '\0') ? s : alt;
-}
-
-static void
-iso_time(char *buf, size_t size)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-
-    gmtime_r(&now, &tm);
-    if (strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-        geoha_strlcpy(buf, "?", size);
-    }
-}
 
 static int
 agent_init(struct geoha_ctx *ctx, struct agent *a)
@@ -444,17 +425,7 @@ cluster_writer(const struct agent *a, char writer[GEOHA_NODE_MAX])
 static void
 set_score(const struct agent *a, const char *score)
 {
-    int rc;
-
-    if (a->ctx->probe) {
-        return; /* a probe changes nothing */
-    }
-    rc = geoha_attr_update(GEOHA_ATTR_PROMOTION, a->ctx->node, a->ctx->rsc,
-                           score, &a->ctx->deadline, NULL);
-    if (rc != 0) {
-        geoha_warn("Cannot set the promotion score | score=%s reason='%s'",
-                   score != NULL ? score : "(none)", geoha_strerror(rc));
-    }
+    geoha__mysql_set_score(a->ctx, score);
 }
 
 /* ---- errant transactions ---- */
@@ -475,7 +446,7 @@ report_errant(const struct agent *a, const char *writer,
     char *text = NULL;
     int rc;
 
-    iso_time(when, sizeof(when));
+    geoha__mysql_iso_time(when, sizeof(when));
     j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "time", when,
                   "node", a->ctx->node, "resource", a->base, "writer", writer,
                   "writer_gtid", writer_state, "local_gtid", local_state,
@@ -1425,74 +1396,10 @@ force_promote_requested(const struct agent *a)
     return yes;
 }
 
-/* Wait until this server's position reached target. */
-static int
-wait_applied(struct agent *a, struct geoha_sql *c, const char *target,
-             char **reached_pos)
-{
-    struct geoha_gtid_set *t = NULL;
-    int rc = geoha_gtid_set_parse(target, GEOHA_GTID_ANY, &t);
-
-    while (rc == 0) {
-        struct geoha_sql_status st = { 0 };
-        struct geoha_gtid_set *p = NULL;
-        bool ok = false;
-        int64_t left;
-
-        rc = geoha_sql_status_get(c, &st);
-        if (rc == 0) {
-            rc = geoha_gtid_set_parse(st.gtid_pos, GEOHA_GTID_ANY, &p);
-        }
-        if (rc == 0) {
-            rc = geoha_gtid_pos_reached(p, t, &ok);
-        }
-        geoha_gtid_set_free(p);
-        if (rc == 0 && ok) {
-            *reached_pos = st.gtid_pos;
-            st.gtid_pos = NULL;
-        }
-        if (rc == 0 && !ok) {
-            free(*reached_pos);
-            *reached_pos = st.gtid_pos;
-            st.gtid_pos = NULL;
-        }
-        geoha_sql_status_clear(&st);
-        if (rc != 0 || ok) {
-            break;
-        }
-        left = geoha_deadline_left_ms(&a->ctx->deadline);
-        if (left <= 200) {
-            rc = GEOHA_E_DEADLINE;
-            break;
-        }
-        left -= 200;
-        rc = geoha_sql_wait_gtid(
-            c, target, left < GTID_WAIT_STEP_MS ? left : GTID_WAIT_STEP_MS);
-        if (rc == GEOHA_E_DEADLINE) {
-            rc = 0; /* look again: the merged position may have it */
-        }
-    }
-    geoha_gtid_set_free(t);
-    return rc;
-}
-
 static void
 record_decision(const struct agent *a, json_t *j)
 {
-    char *line = json_dumps(j, JSON_COMPACT);
-    int rc;
-
-    if (line == NULL) {
-        return;
-    }
-    geoha_dir_ensure(geoha_param_str(a->ctx, P_STATE_DIR), 0700);
-    rc = geoha_file_append_line(a->decisions_path, line, 0600);
-    if (rc != 0) {
-        geoha_warn("Cannot record the decision | path='%s' reason='%s'",
-                   a->decisions_path, geoha_strerror(rc));
-    }
-    geoha_info("Decision | %s", line);
-    free(line);
+    geoha__mysql_record_decision(a->ctx, a->decisions_path, j);
 }
 
 static int
@@ -1589,7 +1496,7 @@ action_promote(struct geoha_ctx *ctx)
         }
     }
     if (r.configured && r.sql == GEOHA_SQL_THREAD_YES) {
-        rc = wait_applied(&a, c, target, &applied);
+        rc = geoha__mysql_wait_applied(c, target, &a.ctx->deadline, &applied);
         if (rc != 0) {
             geoha_exit_reason("Refusing to promote: not caught up within the "
                               "timeout (%s) | applied='%s' needed='%s'",
@@ -1669,7 +1576,7 @@ action_promote(struct geoha_ctx *ctx)
         geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, a.attr_force, NULL,
                           &ctx->deadline, NULL);
     }
-    iso_time(when, sizeof(when));
+    geoha__mysql_iso_time(when, sizeof(when));
     {
         json_t *j = json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o}", "time",

@@ -12,8 +12,11 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "geoha/arm.h"
 #include "geoha/ocf.h"
+#include "geoha/sql.h"
 
 /* ---- parameters both backends read ---- */
 
@@ -67,6 +70,32 @@ int geoha__mysql_marker_write(const char *path, const struct marker *m);
  */
 int geoha__mysql_cluster_writer(const char *rsc, const struct geoha_deadline *d,
                                 char writer[GEOHA_NODE_MAX]);
+
+/* s, or alt when s is NULL or empty. */
+static inline const char *
+str_or(const char *s, const char *alt)
+{
+    return (s != NULL && *s != '\0') ? s : alt;
+}
+
+/* The UTC time now as 2026-01-31T23:59:59Z ("?" if it does not fit). */
+void geoha__mysql_iso_time(char *buf, size_t size);
+
+/* Set this node's promotion score (NULL deletes it); never on a probe. */
+void geoha__mysql_set_score(const struct geoha_ctx *ctx, const char *score);
+
+/* Append j as one line to the decisions file at path (state_dir is
+ * created, mode 0700) and log it. */
+void geoha__mysql_record_decision(const struct geoha_ctx *ctx, const char *path,
+                                  json_t *j);
+
+/*
+ * Wait until the server behind c has applied the GTID position target,
+ * within d. *reached (freed and replaced) gets the last position seen.
+ * 0 when reached, GEOHA_E_DEADLINE when not in time, else an error.
+ */
+int geoha__mysql_wait_applied(struct geoha_sql *c, const char *target,
+                              const struct geoha_deadline *d, char **reached);
 
 /* ---- the azure backend's own parameters ---- */
 
