@@ -17,9 +17,13 @@ GeohaCluster (a cluster.Cluster) adds, per node ci/si:
     agents/drupal/README.md; ocf:geoha:drupal writes settings.geoha.php next
     to it;
   - the CIB is crm-config/geoha.crm rendered with the test column, loaded
-    with `crm configure load update`, minus file-sync (it needs SSH between
-    the nodes; not in the harness yet); a harness-only constraint keeps the
+    with `crm configure load update`; a harness-only constraint keeps the
     first promotion on ci and is deleted once ci is promoted;
+  - with file_sync=True, ocf:geoha:file-sync too: Drupal's files folder
+    /srv/drupal/files and an sshd per node (started at the node's boot, on
+    its address, port 22, root by key only; host keys, the client key and
+    known_hosts under /srv/geoha/etc/ssh); without it file-sync is left out
+    of the CIB;
   - writers (writer.php) in each node once started: one region's Drupal,
     restarted when the node boots again; the sampler (sampler.php) on the
     host, reaching each server through its socket inside the node.
@@ -41,7 +45,8 @@ from cluster import (ADDR, HERE, NODES, TOP, CRM_CONFIG, HarnessError, log,
 SERVER_ID = {"ci": 1, "si": 2}
 MARIADBD = "/usr/sbin/mariadbd"
 CLIENT = "/usr/bin/mariadb"
-DROP_RESOURCES = ("file-sync", "file-sync-clone")
+FILE_SYNC_RESOURCES = ("file-sync", "file-sync-clone")
+SSHD = "/usr/sbin/sshd"
 INITIAL_WRITER_RULE = "harness-initial-writer"
 SEED_ROWS = 100
 
@@ -50,7 +55,7 @@ def agents_built():
     """{overlay path: built program} for the real agents, or None when one
     is missing."""
     out = {}
-    for a in ("mysql", "drupal", "traffic-manager"):
+    for a in ("mysql", "drupal", "traffic-manager", "file-sync"):
         p = cluster.built(os.path.join("agents", a))
         if not p:
             return None
@@ -197,7 +202,7 @@ def drop_template(prefix):
 class GeohaCluster(cluster.Cluster):
     """The harness cluster with the geoha site (see the module doc)."""
 
-    def __init__(self, drop=DROP_RESOURCES, semi_sync=False, **kw):
+    def __init__(self, drop=(), semi_sync=False, file_sync=False, **kw):
         ov = dict(agents_built() or {})
         # semi-synchronous replication: the agent's semi_sync=true (through
         # the DB_SEMI_SYNC placeholder of geoha.crm) and the server options
@@ -209,7 +214,8 @@ class GeohaCluster(cluster.Cluster):
         kw.setdefault("azure", True)
         kw.setdefault("crm", os.path.join(CRM_CONFIG, "geoha.crm"))
         super().__init__(**kw)
-        self.drop = tuple(drop)
+        self.file_sync = file_sync
+        self.drop = tuple(drop) + (() if file_sync else FILE_SYNC_RESOURCES)
         self.writers_on = False
         self.sampler_proc = None
         self.tpl = None
@@ -269,6 +275,58 @@ class GeohaCluster(cluster.Cluster):
             data = os.path.join(self.node_dir(h), "var-lib-mysql")
             os.rmdir(data)
             run(["cp", "-a", self.tpl["data"], data], timeout=60)
+        if self.file_sync:
+            self.prepare_ssh()
+
+    def prepare_ssh(self):
+        """Per node: Drupal's files folder, an sshd configuration and host
+        key; one client key (root's on both nodes, like the runbook's) and
+        a known_hosts naming both nodes' host keys."""
+        known = []
+        for h in NODES:
+            srv = os.path.join(self.node_dir(h), "srv")
+            os.makedirs(os.path.join(srv, "drupal", "files"))
+            ssh = os.path.join(srv, "geoha", "etc", "ssh")
+            os.makedirs(ssh, mode=0o700)
+            run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+                 f"geoha-harness-{h}", "-f", os.path.join(ssh, "host")],
+                timeout=30)
+            with open(os.path.join(ssh, "host.pub")) as f:
+                typ, key = f.read().split()[:2]
+            known.append(f"{ADDR[h]} {typ} {key}\n")
+            with open(os.path.join(ssh, "sshd_config"), "w") as f:
+                f.write(f"ListenAddress {ADDR[h]}\nPort 22\n"
+                        "HostKey /srv/geoha/etc/ssh/host\nPidFile none\n"
+                        "AuthorizedKeysFile /srv/geoha/etc/ssh/"
+                        "authorized_keys\n"
+                        "PermitRootLogin prohibit-password\n"
+                        "PasswordAuthentication no\n"
+                        "KbdInteractiveAuthentication no\nUsePAM no\n"
+                        "LogLevel ERROR\nMaxStartups 50\n")
+        first = os.path.join(self.node_dir(NODES[0]), "srv", "geoha", "etc",
+                             "ssh")
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+             "geoha-file-sync", "-f", os.path.join(first, "id")], timeout=30)
+        for h in NODES:
+            ssh = os.path.join(self.node_dir(h), "srv", "geoha", "etc", "ssh")
+            if ssh != first:
+                for n in ("id", "id.pub"):
+                    shutil.copy2(os.path.join(first, n), os.path.join(ssh, n))
+            shutil.copy2(os.path.join(first, "id.pub"),
+                         os.path.join(ssh, "authorized_keys"))
+            with open(os.path.join(ssh, "known_hosts"), "w") as f:
+                f.writelines(known)
+
+    def files_dir(self, h):
+        """Drupal's user files folder of node h, as the host sees it."""
+        return os.path.join(self.node_dir(h), "srv", "drupal", "files")
+
+    def start_sshd(self, host):
+        # sh execs sshd: the pid recorded is sshd's. /run is the node's
+        # fresh tmpfs, so its privilege-separation folder is made here.
+        self.spawn(host, "sshd", [
+            "sh", "-c", f"mkdir -p -m 0755 /run/sshd && exec {SSHD} -D -e "
+            "-f /srv/geoha/etc/ssh/sshd_config"])
 
     def include_path(self, h):
         return os.path.join(self.node_dir(h), "srv", "drupal",
@@ -290,11 +348,13 @@ class GeohaCluster(cluster.Cluster):
     # ---- the node's boot
     def before_stack(self, host):
         self.start_mysqld(host)
+        if self.file_sync:
+            self.start_sshd(host)
 
     def create(self, start=True):
         super().create(start)
         with open(os.path.join(self.state, "site.json"), "w") as f:
-            json.dump({"site": "geoha"}, f)
+            json.dump({"site": "geoha", "file_sync": self.file_sync}, f)
         self._sup = threading.Thread(target=self._supervise, daemon=True)
         self._sup.start()
         return self
@@ -396,6 +456,11 @@ class GeohaCluster(cluster.Cluster):
     def attach(cls, prefix=None, logdir=None):
         c = super().attach(prefix, logdir)
         c.writers_on = os.path.exists(c._flag())
+        try:
+            with open(os.path.join(c.state, "site.json")) as f:
+                c.file_sync = bool(json.load(f).get("file_sync"))
+        except (OSError, ValueError):
+            c.file_sync = False
         return c
 
     def sql(self, host, query, check=True, timeout=20):
