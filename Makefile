@@ -109,7 +109,7 @@ lint:
 	@tools/lint.sh
 
 format:
-	clang-format -i $(LIB_SRCS) $(wildcard include/geoha/*.h agents/*/*.c agents/*/*.h fence/*/*.c fence/*/*.h tests/unit/*.c tests/tools/*.c)
+	clang-format -i $(LIB_SRCS) $(wildcard include/geoha/*.h agents/*/*.c agents/*/*.h fence/*/*.c fence/*/*.h crm-config/*.c tests/unit/*.c tests/tools/*.c)
 
 bench: deps all
 	@if [ -x tests/bench/run ]; then tests/bench/run; else \

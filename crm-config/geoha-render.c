@@ -9,9 +9,9 @@
  * beside TEMPLATE), overridden by NAME=VALUE arguments. The result goes to
  * standard output. Nothing is printed, and the exit code is 1, when the
  * template uses a placeholder without a value or whose value is "-" (the
- * site must give it). geoha's cluster harness renders the shipped files
- * with this same program and the "test" column, so what is tested is what
- * ships.
+ * site must give it). In the params file "" stands for the empty value. geoha's
+ * cluster harness renders the shipped files with this same program and the
+ * "test" column, so what is tested is what ships.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -121,7 +121,8 @@ load_params(const char *path, size_t column, struct values *vals)
     }
     for (line = text; line != NULL && rc == 0; line = next) {
         const char *field[4];
-        size_t len[4];
+        const char *value;
+        size_t len[4], value_len;
         size_t n = 0;
         char *p;
 
@@ -159,8 +160,12 @@ load_params(const char *path, size_t column, struct values *vals)
             rc = -EINVAL;
             break;
         }
-        rc = values_set(vals, field[0], len[0], field[1 + column],
-                        len[1 + column]);
+        value = field[1 + column];
+        value_len = len[1 + column];
+        if (value_len == 2 && value[0] == '"' && value[1] == '"') {
+            value_len = 0; /* "" is the empty value */
+        }
+        rc = values_set(vals, field[0], len[0], value, value_len);
         if (rc != 0) {
             fprintf(stderr, "geoha-render: %s:%d: bad value\n", path, lineno);
         }

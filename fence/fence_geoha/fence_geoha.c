@@ -238,6 +238,16 @@ setup_config(struct fence *f, bool files, char *err, size_t errlen)
     return 0;
 }
 
+/* An option's value, NULL when it is not given or empty ("key=", which a
+ * rendered configuration may hold for an unused option). */
+static const char *
+opt_set(const struct fence *f, enum fopt_id id)
+{
+    const char *s = fence_opt(f->o, id);
+
+    return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
 /* A fabric map option: parsed, or absent (m->n == 0). */
 static int
 parse_map(struct fence *f, enum fopt_id id, struct geoha_map *m, char *err,
@@ -310,12 +320,12 @@ check_fabric(struct fence *f, char *err, size_t errlen)
             return GEOHA_E_CONFIG;
         }
     }
-    s = fence_opt(f->o, O_TM_RG);
+    s = opt_set(f, O_TM_RG);
     if (s != NULL && !geoha_arm_name_valid(s)) {
         geoha_snprintf(err, errlen, "tm_resource_group='%s' is not valid", s);
         return GEOHA_E_CONFIG;
     }
-    s = fence_opt(f->o, O_DB_RG);
+    s = opt_set(f, O_DB_RG);
     if (s != NULL && !geoha_arm_name_valid(s)) {
         geoha_snprintf(err, errlen, "db_resource_group='%s' is not valid", s);
         return GEOHA_E_CONFIG;
@@ -615,7 +625,7 @@ fabric_tm(struct fence *f, struct fabric *fb, const struct geoha_deadline *d)
     char base[GEOHA_ARM_PATH_MAX];
     char path[GEOHA_ARM_PATH_MAX];
     const char *profile = fence_opt(f->o, O_TM_PROFILE);
-    const char *rg = fence_opt(f->o, O_TM_RG);
+    const char *rg = opt_set(f, O_TM_RG);
     const char *type = fence_opt(f->o, O_TM_TYPE);
     const char *ep;
     json_t *body = NULL;
@@ -675,7 +685,7 @@ fabric_db(struct fence *f, struct fabric *fb, const struct geoha_deadline *d)
     char err[ERR_MAX];
     char path[GEOHA_ARM_PATH_MAX];
     char stop[GEOHA_ARM_PATH_MAX + 8];
-    const char *rg = fence_opt(f->o, O_DB_RG);
+    const char *rg = opt_set(f, O_DB_RG);
     const char *server;
     char role[32] = "";
     char state[32] = "";
