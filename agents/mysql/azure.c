@@ -31,7 +31,9 @@
  *            old_writer_action=none; (c) waits, bounded, until this
  *            replica applied everything it received and the old writer's
  *            final position (S3); (d) applies old_writer_action to the
- *            former writer through ARM and checks over SQL that it no
+ *            former writer through ARM (for stop: its read_only server
+ *            parameter first, so that it never starts again writable)
+ *            and checks over SQL that it no
  *            longer takes writes (S1) — a former writer that ARM cannot
  *            reach (region down) and that does not answer over SQL is left
  *            to quorum and fencing (S2); one that still answers writable
@@ -54,7 +56,9 @@
  *   reseed   (hidden; failback) run by the admin on the stale node:
  *            reports any transaction the stale server holds that the
  *            writer lacks (refusing unless GEOHA_RESEED_DISCARD_ERRANT=yes
- *            is set: S4), deletes the server and re-creates it as a
+ *            is set: S4; a stopped server is never started to look, as it
+ *            would start writable beside the writer, so it needs that
+ *            consent too), deletes the server and re-creates it as a
  *            replica of the current writer (PUT createMode Replica),
  *            waits for it and clears the mark. Run it with the resource's
  *            parameters in the environment, e.g.
@@ -70,6 +74,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -613,13 +618,45 @@ sql_probe(struct az *az, size_t i, struct geoha_sql_status *st)
  * through ARM, bounded by d.
  */
 static int
+ro_config_path(const struct az *az, size_t i, char *path, size_t size)
+{
+    return geoha_snprintf(path, size, "%s/configurations/read_only",
+                          az->s[i].path);
+}
+
+/*
+ * The read_only server parameter of server i, through ARM. Unlike SET
+ * GLOBAL it outlives a restart: a former writer that is started again
+ * (by an admin, by Azure's own automatic start of a long-stopped server,
+ * by a reseed) comes back read-only.
+ */
+static int
+arm_read_only(struct az *az, size_t i, bool on, const struct geoha_deadline *d)
+{
+    char path[GEOHA_ARM_PATH_MAX];
+    json_t *body;
+    int rc;
+
+    if (ro_config_path(az, i, path, sizeof(path)) != 0) {
+        return -ENOSPC;
+    }
+    body = json_pack("{s:{s:s, s:s}}", "properties", "value", on ? "ON" : "OFF",
+                     "source", "user-override");
+    if (body == NULL) {
+        return -ENOMEM;
+    }
+    rc = geoha_arm_call(az->arm, GEOHA_ARM_PATCH, path, AZ_API_VERSION, body, d,
+                        NULL);
+    json_decref(body);
+    return rc;
+}
+
+static int
 set_read_only(struct az *az, size_t i, bool on, bool arm_too,
               const struct geoha_deadline *d, const char **how)
 {
     struct geoha_sql *c = NULL;
     char why[256] = "";
-    char path[GEOHA_ARM_PATH_MAX];
-    json_t *body;
     int rc = sql_connect(az, i, d, &c, why, sizeof(why));
 
     if (rc == 0) {
@@ -633,19 +670,7 @@ set_read_only(struct az *az, size_t i, bool on, bool arm_too,
     if (!arm_too || rc == GEOHA_E_NOT_RUNNING) {
         return rc;
     }
-    if (geoha_snprintf(path, sizeof(path), "%s/configurations/read_only",
-                       az->s[i].path)
-        != 0) {
-        return -ENOSPC;
-    }
-    body = json_pack("{s:{s:s, s:s}}", "properties", "value", on ? "ON" : "OFF",
-                     "source", "user-override");
-    if (body == NULL) {
-        return -ENOMEM;
-    }
-    rc = geoha_arm_call(az->arm, GEOHA_ARM_PATCH, path, AZ_API_VERSION, body, d,
-                        NULL);
-    json_decref(body);
+    rc = arm_read_only(az, i, on, d);
     if (rc != 0) {
         geoha_warn("Cannot set read_only through ARM either | server='%s' "
                    "reason='%s'",
@@ -1296,6 +1321,22 @@ old_writer_fence(struct az *az, size_t i, const struct geoha_deadline *d,
                    != 0) {
             rc = -ENOSPC;
         } else {
+            struct geoha_deadline rd =
+                geoha_deadline_min(d, geoha_deadline_left_ms(d) / 3);
+            int ro = arm_read_only(az, i, true, &rd);
+
+            /* S1 beyond this promotion: started again later, it must not
+             * come back writable beside the new writer */
+            if (ro == 0) {
+                geoha_notice("The former writer's read_only parameter is ON "
+                             "(kept across restarts) | server='%s'",
+                             s->name);
+            } else {
+                geoha_warn("Cannot set the former writer's read_only "
+                           "parameter; stopping it all the same | "
+                           "server='%s' reason='%s'",
+                           s->name, arm_why(az, ro));
+            }
             geoha_notice("Stopping the former writer | server='%s' node=%s",
                          s->name, s->node);
             rc = geoha_arm_call(az->arm, GEOHA_ARM_POST, path, AZ_API_VERSION,
@@ -1940,7 +1981,6 @@ geoha__mysql_azure_reseed(struct geoha_ctx *ctx)
     }
     if (!me(&az)->gone) {
         json_t *rep;
-        char path[GEOHA_ARM_PATH_MAX];
         bool discard = geoha_streq(getenv(ENV_RESEED_DISCARD), "yes");
         enum sqlstate ss;
 
@@ -1951,24 +1991,37 @@ geoha__mysql_azure_reseed(struct geoha_ctx *ctx)
             rc = OCF_ERR_GENERIC;
             goto done;
         }
-        /* S4: what does it hold that the writer lacks? It must run. */
-        if (!running(me(&az))) {
-            rc = geoha_snprintf(path, sizeof(path), "%s/start", me(&az)->path);
-            geoha_notice("Starting the stale server to compare GTID sets | "
-                         "server='%s'",
-                         me(&az)->name);
-            if (rc == 0) {
-                rc = geoha_arm_call(az.arm, GEOHA_ARM_POST, path,
-                                    AZ_API_VERSION, NULL, &ctx->deadline, NULL);
-            }
-            if (rc != 0 && !discard) {
-                geoha_exit_reason("Cannot start '%s' to compare what it "
-                                  "holds: %s (set %s=yes to reseed without "
-                                  "looking)",
-                                  me(&az)->name, arm_why(&az, rc),
-                                  ENV_RESEED_DISCARD);
-                rc = OCF_ERR_GENERIC;
-                goto done;
+        /*
+         * S4: what does it hold that the writer lacks? Only a running
+         * server can say. A stopped one is not started for that: Azure
+         * starts a standalone server writable (S1) unless its read_only
+         * parameter is ON, and that cannot be read while it is stopped.
+         * It took no write since it was stopped; what it held then is in
+         * the promotion's decision record on the writer's node.
+         */
+        if (!running(me(&az)) && !discard) {
+            geoha_exit_reason("Refusing to reseed '%s' without looking: it "
+                              "is stopped, and started it would take writes "
+                              "beside the writer '%s'. Its last position is "
+                              "in the promotion's decision record "
+                              "(mysql-%s-decisions.jsonl in state_dir on "
+                              "node %s). Set %s=yes to reseed it",
+                              me(&az)->name, az.s[w].name, az.base,
+                              az.s[w].node, ENV_RESEED_DISCARD);
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+        if (sql_probe(&az, az.me, NULL) == SQL_WRITABLE) {
+            struct geoha_deadline rd =
+                geoha_deadline_min(&ctx->deadline, PEER_SQL_MS);
+            const char *how = "";
+
+            /* a second writer (firewall cut, or started by hand): close it
+             * before reading what it holds */
+            if (set_read_only(&az, az.me, true, false, &rd, &how) == 0) {
+                geoha_notice("The stale server was writable; read-only now | "
+                             "server='%s'",
+                             me(&az)->name);
             }
         }
         ss = sql_probe(&az, az.me, &ls);

@@ -1615,11 +1615,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            "later.")
 
     def apply_role(self, srv, bk):
-        """read_only and replication of a (re)started server, from its role."""
+        """read_only and replication of a (re)started server, from its role;
+        a standalone server keeps a read_only parameter set through ARM
+        (server parameters outlive a restart in Azure)."""
         if srv["properties"]["replicationRole"] == "Replica":
             bk.sql("SET GLOBAL read_only=ON;\nSTART SLAVE;\n")
         else:
-            bk.sql("SET GLOBAL read_only=OFF;\n")
+            ro = str(srv["configOverrides"].get("read_only", "OFF")).upper()
+            bk.sql(f"SET GLOBAL read_only={'ON' if ro == 'ON' else 'OFF'};\n")
 
     def mysql_patch(self, srv):
         m = self.mock
@@ -1679,6 +1682,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                               "").lower()
                     p["replicationRole"] = "None"
                     srv["configs"]["read_only"] = "OFF"
+                    srv["configOverrides"].pop("read_only", None)
                     src = m.res.get(src_id)
                     if src is not None and not any(
                             (r["properties"].get("sourceServerResourceId")
