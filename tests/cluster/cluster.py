@@ -614,6 +614,7 @@ class Cluster:
         }
         d = os.path.join(self.state, "azure")
         os.makedirs(d, exist_ok=True)
+        self.azure_seed(seed)
         with open(os.path.join(d, "seed.json"), "w") as f:
             json.dump(seed, f, indent=1)
         portf = os.path.join(d, "port")
@@ -645,6 +646,10 @@ class Cluster:
             self.spawn(host, "pacemakerd", ["pacemakerd"])
             self.power_off.discard(host)
             self.after_stack(host)
+
+    def azure_seed(self, seed):
+        """Hook: adds to the mock Azure's seed (its database servers) before
+        the mock starts; runs with the namespaces up."""
 
     def before_stack(self, host):
         """Hook: what boots on HOST before the cluster stack (its

@@ -35,14 +35,25 @@ import secrets
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
+import xml.etree.ElementTree as ET
 
 import cluster
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "lib"))
+import mariadb as fixture  # noqa: E402  tests/lib/mariadb.py
 from cluster import (ADDR, HERE, NODES, TOP, CRM_CONFIG, HarnessError, log,
                      now, run, wait_for)
 
 SERVER_ID = {"ci": 1, "si": 2}
+# backend="azure": each region's Azure Database for MySQL Flexible Server,
+# a real MariaDB in the azure namespace that the mock Azure drives
+AZ_SERVER = {"ci": "db-ci", "si": "db-si"}
+AZ_PORT = {"ci": 3306, "si": 3307}
+AZ_LOCATION = {"ci": "centralindia", "si": "southindia"}
+FIXTURE = os.path.join(TOP, "tests", "lib", "mariadb.py")
 MARIADBD = "/usr/sbin/mariadbd"
 CLIENT = "/usr/bin/mariadb"
 FILE_SYNC_RESOURCES = ("file-sync", "file-sync-clone")
@@ -202,8 +213,21 @@ def drop_template(prefix):
 class GeohaCluster(cluster.Cluster):
     """The harness cluster with the geoha site (see the module doc)."""
 
-    def __init__(self, drop=(), semi_sync=False, file_sync=False, **kw):
+    def __init__(self, drop=(), semi_sync=False, file_sync=False,
+                 backend="native", **kw):
         ov = dict(agents_built() or {})
+        # backend="azure": ocf:geoha:mysql drives two flexible servers of
+        # the mock Azure (real MariaDB servers in the azure namespace, one
+        # port each) instead of a MariaDB on each node
+        self.backend = backend
+        if backend == "azure":
+            a = ADDR["azure"]
+            servers = ",".join(f"{h}={AZ_SERVER[h]}" for h in NODES)
+            kw["values"] = dict(
+                kw.get("values") or {}, DB_BACKEND="azure",
+                DB_SERVERS=servers, FENCE_DB_SERVERS=servers,
+                DB_ENDPOINTS=",".join(f"{h}={a}:{AZ_PORT[h]}"
+                                      for h in NODES))
         # semi-synchronous replication: the agent's semi_sync=true (through
         # the DB_SEMI_SYNC placeholder of geoha.crm) and the server options
         # agents/mysql/README.md asks for with it
@@ -214,6 +238,9 @@ class GeohaCluster(cluster.Cluster):
         kw.setdefault("azure", True)
         kw.setdefault("crm", os.path.join(CRM_CONFIG, "geoha.crm"))
         super().__init__(**kw)
+        if backend == "azure":
+            self.values.setdefault("DB_RESOURCE_GROUP",
+                                   self.value("RESOURCE_GROUP"))
         self.file_sync = file_sync
         self.drop = tuple(drop) + (() if file_sync else FILE_SYNC_RESOURCES)
         self.writers_on = False
@@ -231,9 +258,19 @@ class GeohaCluster(cluster.Cluster):
                        f"    rule role=Promoted -inf: #uname ne "
                        f"{NODES[0]}\n")
 
+    def az_dir(self, h=None):
+        """The flexible servers' fixture folders (backend=azure)."""
+        d = os.path.join(self.state, "azure-db")
+        return d if h is None else os.path.join(d, AZ_SERVER[h])
+
     def prepare_dirs(self):
         super().prepare_dirs()
-        self.tpl = db_template(self.prefix)
+        if self.backend == "azure":
+            # the fixture's accounts: passwords from its seed (the folder)
+            self.tpl = {"pw": {u: fixture._password(self.az_dir(), u)
+                               for u in ("geoha", "repl", "drupal")}}
+        else:
+            self.tpl = db_template(self.prefix)
         pw = self.tpl["pw"]
         for h in NODES:
             srv = os.path.join(self.node_dir(h), "srv")
@@ -272,6 +309,8 @@ class GeohaCluster(cluster.Cluster):
                         "database settings in this file.\n"
                         "require $app_root . '/' . $site_path . "
                         "'/settings.geoha.php';\n")
+            if self.backend == "azure":
+                continue
             data = os.path.join(self.node_dir(h), "var-lib-mysql")
             os.rmdir(data)
             run(["cp", "-a", self.tpl["data"], data], timeout=60)
@@ -345,16 +384,92 @@ class GeohaCluster(cluster.Cluster):
     def writer_log(self, h):
         return os.path.join(self.node_dir(h), "var-log", "geoha-writer.jsonl")
 
+    # ---- backend=azure: the flexible servers
+    def azure_seed(self, seed):
+        if self.backend != "azure":
+            return
+        os.makedirs(self.az_dir(), mode=0o755)
+        os.chmod(self.az_dir(), 0o755)
+        for h in NODES:
+            # in the azure namespace: that is where they listen; the mock
+            # restarts them there with the same address and port
+            self.exec("azure", [
+                sys.executable, FIXTURE, "start", self.az_dir(h),
+                "--server-id", str(SERVER_ID[h]), "--bind", ADDR["azure"],
+                "--port", str(AZ_PORT[h]), "--password-seed", self.az_dir()]
+                + (["--writable"] if h == NODES[0] else []), timeout=120)
+        # Drupal's tables and seed rows on the writer, in its binary log:
+        # the replica gets them once the mock points it at the writer
+        self.az_sql(NODES[0], ";\n".join([
+            "USE drupal",
+            "CREATE TABLE drupal.writes (id VARCHAR(48) PRIMARY KEY, "
+            "region VARCHAR(16) NOT NULL, seq INT NOT NULL, "
+            "server_id INT NOT NULL, ts DOUBLE NOT NULL) ENGINE=InnoDB",
+            "CREATE TABLE drupal.probe (id BIGINT PRIMARY KEY, "
+            "ts DOUBLE NOT NULL) ENGINE=InnoDB",
+            "INSERT INTO drupal.writes SELECT CONCAT('seed:', seq), "
+            "'seed', seq, 0, 0 FROM seq_1_to_" + str(SEED_ROWS)]) + ";\n")
+        rg = self.value("DB_RESOURCE_GROUP")
+        seed["mysqlServers"] = [
+            dict({"resourceGroup": rg, "name": AZ_SERVER[h],
+                  "location": AZ_LOCATION[h],
+                  "mariadb": {"dir": self.az_dir(h)}},
+                 **({"replicationRole": "Source"} if h == NODES[0] else
+                    {"replicationRole": "Replica",
+                     "source": AZ_SERVER[NODES[0]]}))
+            for h in NODES]
+        seed["mariadb_setup"] = True
+        # Azure takes minutes; the demo and the suite take seconds
+        seed["config"]["op_delays_s"].update({
+            "mysql.promote": 2, "mysql.update": 0.5, "mysql.stop": 0.5,
+            "mysql.start": 0.5, "mysql.restart": 0.5, "mysql.replica": 2,
+            "mysql.delete": 0.5, "mysql.configuration": 0.3,
+            "mysql.firewall": 0.3})
+
+    def reseed(self, h, discard=False, timeout_s=300):
+        """backend=azure, the admin's failback (crm-config/runbook.md): the
+        agent's reseed action on node h with the db resource's parameters
+        from the CIB, then crm_resource --cleanup. discard: accept dropping
+        transactions the stale server holds that the writer lacks. Returns
+        (ok, the agent's output)."""
+        r = self.exec(h, ["cibadmin", "--query", "--xpath",
+                          "//primitive[@id='db']/instance_attributes"])
+        env = {"OCF_ROOT": "/usr/lib/ocf", "OCF_RESOURCE_INSTANCE": "db",
+               "OCF_RESKEY_CRM_meta_timeout": str(timeout_s * 1000)}
+        for nv in ET.fromstring(r.stdout).iter("nvpair"):
+            env["OCF_RESKEY_" + nv.get("name")] = nv.get("value", "")
+        if discard:
+            env["GEOHA_RESEED_DISCARD_ERRANT"] = "yes"
+        r = self.exec(h, ["/usr/lib/ocf/resource.d/geoha/mysql", "reseed"],
+                      env=env, timeout=timeout_s + 30, check=False)
+        out = (r.stdout + r.stderr).strip()
+        if r.returncode != 0:
+            return False, out
+        self.exec(h, ["crm_resource", "--cleanup", "-r", "db-clone"],
+                  timeout=30)
+        return True, out
+
+    def az_sql(self, h, text, check=True):
+        """SQL (on stdin) on h's flexible server, as the admin account,
+        through the fixture's socket; stdout, or None."""
+        inf = fixture.info(self.az_dir(h))
+        r = run([CLIENT, f"--defaults-file={inf['admin_cnf']}",
+                 f"--socket={inf['socket']}", "-N", "-B"], input=text,
+                timeout=30, check=check)
+        return r.stdout if r.returncode == 0 else None
+
     # ---- the node's boot
     def before_stack(self, host):
-        self.start_mysqld(host)
+        if self.backend == "native":
+            self.start_mysqld(host)
         if self.file_sync:
             self.start_sshd(host)
 
     def create(self, start=True):
         super().create(start)
         with open(os.path.join(self.state, "site.json"), "w") as f:
-            json.dump({"site": "geoha", "file_sync": self.file_sync}, f)
+            json.dump({"site": "geoha", "file_sync": self.file_sync,
+                       "backend": self.backend}, f)
         self._sup = threading.Thread(target=self._supervise, daemon=True)
         self._sup.start()
         return self
@@ -362,7 +477,10 @@ class GeohaCluster(cluster.Cluster):
     def _supervise(self):
         """What systemd's Restart= does for mariadb.service on a VM: a
         server that died while its node runs is started again after
-        RESTART_S (read-only, as every boot)."""
+        RESTART_S (read-only, as every boot). Azure restarts its own
+        servers: nothing to do with backend=azure."""
+        if self.backend != "native":
+            return
         died = {}
         while not self._watch_stop.wait(0.1):
             for h in NODES:
@@ -431,6 +549,12 @@ class GeohaCluster(cluster.Cluster):
         wait_for(up, 60, 0.05, f"mariadbd on {host}")
 
     def socket(self, host):
+        if self.backend == "azure":
+            try:
+                inf = fixture.info(self.az_dir(host))
+            except (OSError, ValueError):
+                return None
+            return inf["socket"] if fixture._alive(inf["pid"]) else None
         p = self.mysqld.get(host)
         if p is not None:
             if p.poll() is not None:
@@ -458,9 +582,11 @@ class GeohaCluster(cluster.Cluster):
         c.writers_on = os.path.exists(c._flag())
         try:
             with open(os.path.join(c.state, "site.json")) as f:
-                c.file_sync = bool(json.load(f).get("file_sync"))
+                site = json.load(f)
         except (OSError, ValueError):
-            c.file_sync = False
+            site = {}
+        c.file_sync = bool(site.get("file_sync"))
+        c.backend = site.get("backend", "native")
         return c
 
     def sql(self, host, query, check=True, timeout=20):
@@ -532,18 +658,33 @@ class GeohaCluster(cluster.Cluster):
         st = self.site_state()
         for h in NODES:
             s = st.get(h)
-            if s is None:
-                return False
             want_inc = f"active writer={writer}"
-            if not s["inc"].startswith(want_inc):
+            if not include_state(self.include_path(h)).startswith(want_inc):
                 return False
             if h == writer:
-                if s["ro"]:
+                if s is None or s["ro"]:
                     return False
-            elif not s["ro"] or s["io"] != "Yes" or s["sql"] != "Yes" or \
-                    s["src"] != ADDR[writer]:
+            elif self.former_azure_writer(h, s):
+                continue
+            elif s is None or not s["ro"] or s["io"] != "Yes" or \
+                    s["sql"] != "Yes" or s["src"] != self.source_addr(writer):
                 return False
         return True
+
+    def reseed_marked(self, h):
+        """ocf:geoha:mysql (azure) marked h's server diverged-or-stale."""
+        return os.path.exists(os.path.join(self.state_dir(h),
+                                           "mysql-db.reseed"))
+
+    def former_azure_writer(self, h, s):
+        """backend=azure: h's server was a writer and promotion is one-way:
+        it is stopped or read-only, and marked for reseed."""
+        return self.backend == "azure" and self.reseed_marked(h) and \
+            (s is None or s["ro"])
+
+    def source_addr(self, writer):
+        """The address a replica of WRITER's server replicates from."""
+        return ADDR["azure"] if self.backend == "azure" else ADDR[writer]
 
     def wait_site(self, writer, timeout):
         def ok():
@@ -600,6 +741,10 @@ class GeohaCluster(cluster.Cluster):
                "nodes": {h: {"pidfile": self.pidfile(h),
                              "include": self.include_path(h)}
                          for h in NODES}}
+        if self.backend == "azure":
+            for h in NODES:
+                cfg["nodes"][h]["socket"] = fixture.info(
+                    self.az_dir(h))["socket"]
         cf = os.path.join(self.state, "sampler.json")
         fd = os.open(cf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:

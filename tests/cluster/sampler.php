@@ -19,6 +19,8 @@
 //          "probe_base": N, "admin": [user, password],
 //          "app": [user, password],
 //          "nodes": {"ci": {"pidfile": F, "include": F}, ...}}
+//   (backend=azure: each node also has "socket": the flexible server's
+//   socket on the host)
 // Output, one JSON line per tick:
 //   {"t": wall, "k": probe id, "acc": [nodes that accepted it],
 //    "s": {"ci": {"up":1,"ro":1,"gs":"0-1-5","gp":"0-1-5","io":"Yes",
@@ -38,6 +40,10 @@ $conn = [];   // node => ['pid' => , 'app' => PDO, 'admin' => PDO]
 
 function sock_of(array $n): ?string
 {
+    if (isset($n['socket'])) {
+        // a flexible server of the mock Azure (backend=azure)
+        return file_exists($n['socket']) ? $n['socket'] : null;
+    }
     $pid = trim((string)@file_get_contents($n['pidfile']));
     if ($pid === '' || !ctype_digit($pid)) {
         return null;

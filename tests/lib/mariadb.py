@@ -2,11 +2,12 @@
 """Real MariaDB servers for geoha's tests (Python 3 standard library only).
 
 Each server lives in its own directory DIR (data, socket, pid, logs, option
-files) and listens on 127.0.0.1 on a free port. Only the pid that this
-fixture started is ever signalled.
+files) and listens on 127.0.0.1 (or --bind) on a free port (or --port). Only
+the pid that this fixture started is ever signalled.
 
 CLI (for shell tests):
   mariadb.py start DIR [--server-id N] [--writable] [--semisync]
+                       [--bind ADDR] [--port N]
         create (if new) and start a server; prints DIR/info.json's content.
         Servers start read-only (read_only=ON), as geoha's shipped
         configuration does, unless --writable.
@@ -99,7 +100,8 @@ def sql(d, query, timeout=20, cnf=None):
     return r.stdout
 
 
-def start(d, server_id=None, writable=False, semisync=False, seed=None):
+def start(d, server_id=None, writable=False, semisync=False, seed=None,
+          bind="127.0.0.1", port=None):
     d = os.path.abspath(d)
     os.makedirs(d, exist_ok=True)
     seed = seed or os.path.dirname(d)
@@ -111,8 +113,9 @@ def start(d, server_id=None, writable=False, semisync=False, seed=None):
         inf = info(d)
         port = inf["port"]
         server_id = inf["server_id"]
+        bind = inf.get("host", bind)
     else:
-        port = free_port()
+        port = port or free_port()
         if server_id is None:
             server_id = port
     os.chown(d, mysql.pw_uid, mysql.pw_gid)
@@ -123,7 +126,7 @@ datadir={data}
 socket={sock}
 pid-file={d}/mysqld.pid
 port={port}
-bind-address=127.0.0.1
+bind-address={bind}
 server-id={server_id}
 log-bin={d}/data/binlog
 log-slave-updates=ON
@@ -194,10 +197,10 @@ relay-log={d}/data/relay
         if r.returncode != 0:
             raise RuntimeError("account set-up failed: " + r.stderr)
     _write_cnf(admin, "geoha", pw["geoha"], sock=sock)
-    _write_cnf(repl, "repl", pw["repl"], host="127.0.0.1", port=port)
-    _write_cnf(app, "drupal", pw["drupal"], host="127.0.0.1", port=port)
+    _write_cnf(repl, "repl", pw["repl"], host=bind, port=port)
+    _write_cnf(app, "drupal", pw["drupal"], host=bind, port=port)
     inf = {"port": port, "socket": sock, "pid": pid, "server_id": server_id,
-           "dir": d, "host": "127.0.0.1", "admin_cnf": admin,
+           "dir": d, "host": bind, "admin_cnf": admin,
            "repl_cnf": repl, "app_cnf": app}
     with open(os.path.join(d, "info.json"), "w") as f:
         json.dump(inf, f)
@@ -232,7 +235,8 @@ def replicate(replica_dir, source_dir):
                 rcnf[k] = v
     sql(replica_dir,
         "STOP SLAVE; SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos; "
-        f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={src['port']}, "
+        f"CHANGE MASTER TO MASTER_HOST='{src['host']}', "
+        f"MASTER_PORT={src['port']}, "
         f"MASTER_USER='{rcnf['user']}', MASTER_PASSWORD='{rcnf['password']}', "
         "MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1; START SLAVE")
 
@@ -246,6 +250,9 @@ def main():
     s.add_argument("--writable", action="store_true")
     s.add_argument("--semisync", action="store_true")
     s.add_argument("--password-seed")
+    s.add_argument("--bind", default="127.0.0.1",
+                   help="listen on this address (default 127.0.0.1)")
+    s.add_argument("--port", type=int, help="this port (default: a free one)")
     s = sub.add_parser("stop")
     s.add_argument("dir")
     s.add_argument("--kill", action="store_true")
@@ -260,7 +267,7 @@ def main():
     a = ap.parse_args()
     if a.cmd == "start":
         print(json.dumps(start(a.dir, a.server_id, a.writable, a.semisync,
-                               a.password_seed)))
+                               a.password_seed, a.bind, a.port)))
     elif a.cmd == "stop":
         stop(a.dir, a.kill)
     elif a.cmd == "replicate":
