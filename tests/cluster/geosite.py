@@ -60,6 +60,15 @@ FILE_SYNC_RESOURCES = ("file-sync", "file-sync-clone")
 SSHD = "/usr/sbin/sshd"
 INITIAL_WRITER_RULE = "harness-initial-writer"
 SEED_ROWS = 100
+# the writers' and the sampler's tables, and the seed rows (in drupal)
+DRUPAL_SCHEMA = [
+    "CREATE TABLE drupal.writes (id VARCHAR(48) PRIMARY KEY, "
+    "region VARCHAR(16) NOT NULL, seq INT NOT NULL, "
+    "server_id INT NOT NULL, ts DOUBLE NOT NULL) ENGINE=InnoDB",
+    "CREATE TABLE drupal.probe (id BIGINT PRIMARY KEY, "
+    "ts DOUBLE NOT NULL) ENGINE=InnoDB",
+    "INSERT INTO drupal.writes SELECT CONCAT('seed:', seq), "
+    "'seed', seq, 0, 0 FROM seq_1_to_" + str(SEED_ROWS)]
 
 
 def agents_built():
@@ -176,15 +185,8 @@ def db_template(prefix):
                    f"'{pw['drupal']}'",
                    "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, "
                    f"INDEX, ALTER ON drupal.* TO 'drupal'@'{host}'"]
-        st += ["CREATE DATABASE drupal", "USE drupal",
-               "CREATE TABLE drupal.writes (id VARCHAR(48) PRIMARY KEY, "
-               "region VARCHAR(16) NOT NULL, seq INT NOT NULL, "
-               "server_id INT NOT NULL, ts DOUBLE NOT NULL) ENGINE=InnoDB",
-               "CREATE TABLE drupal.probe (id BIGINT PRIMARY KEY, "
-               "ts DOUBLE NOT NULL) ENGINE=InnoDB",
-               "INSERT INTO drupal.writes SELECT CONCAT('seed:', seq), "
-               "'seed', seq, 0, 0 FROM seq_1_to_" + str(SEED_ROWS),
-               "FLUSH PRIVILEGES", "RESET MASTER"]
+        st += ["CREATE DATABASE drupal", "USE drupal"] + DRUPAL_SCHEMA + \
+            ["FLUSH PRIVILEGES", "RESET MASTER"]
         # on stdin: passwords never in a process's arguments
         run([CLIENT, "-uroot", f"--socket={d}/mysqld.sock"],
             input=";\n".join(st) + ";\n", timeout=60)
@@ -400,15 +402,8 @@ class GeohaCluster(cluster.Cluster):
                 + (["--writable"] if h == NODES[0] else []), timeout=120)
         # Drupal's tables and seed rows on the writer, in its binary log:
         # the replica gets them once the mock points it at the writer
-        self.az_sql(NODES[0], ";\n".join([
-            "USE drupal",
-            "CREATE TABLE drupal.writes (id VARCHAR(48) PRIMARY KEY, "
-            "region VARCHAR(16) NOT NULL, seq INT NOT NULL, "
-            "server_id INT NOT NULL, ts DOUBLE NOT NULL) ENGINE=InnoDB",
-            "CREATE TABLE drupal.probe (id BIGINT PRIMARY KEY, "
-            "ts DOUBLE NOT NULL) ENGINE=InnoDB",
-            "INSERT INTO drupal.writes SELECT CONCAT('seed:', seq), "
-            "'seed', seq, 0, 0 FROM seq_1_to_" + str(SEED_ROWS)]) + ";\n")
+        self.az_sql(NODES[0],
+                    ";\n".join(["USE drupal"] + DRUPAL_SCHEMA) + ";\n")
         rg = self.value("DB_RESOURCE_GROUP")
         seed["mysqlServers"] = [
             dict({"resourceGroup": rg, "name": AZ_SERVER[h],
