@@ -576,7 +576,9 @@ ca_fall_back(struct geoha_arm_client *c, CURLcode cc)
     }
     c->ca = GEOHA__ARM_CA_LIBCURL;
     v = curl_version_info(CURLVERSION_NOW);
-    if (v == NULL || (v->cainfo == NULL && v->capath == NULL)) {
+    /* cainfo and capath are there from CURLVERSION_SEVENTH (7.70) on */
+    if (v == NULL || v->age < CURLVERSION_SEVENTH
+        || (v->cainfo == NULL && v->capath == NULL)) {
         return false;
     }
     geoha__arm_debug(c,

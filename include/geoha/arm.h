@@ -76,8 +76,8 @@ struct geoha_ctx; /* geoha/ocf.h */
 /*
  * The system's CAs as a hashed directory. TLS looks an issuer up there by
  * its subject hash and reads that one file; reading the system bundle
- * instead parses all ~140 certificates, about 25 ms of CPU in every
- * process, more than everything else a fence action does.
+ * instead parses all ~145 certificates, 25-40 ms of CPU in every process
+ * (tests/bench/fence.py), more than everything else a fence action does.
  */
 #define GEOHA_ARM_SYSTEM_CA_DIR "/etc/ssl/certs"
 
