@@ -382,6 +382,11 @@ geoha_arm_path(char *dst, size_t size, const char *sub, const char *rg,
     if (rc == 0 && b.error != 0) {
         rc = -ENOSPC;
     }
+    /* never longer than a path may be (geoha_arm_id_check()), whatever
+     * room dst has */
+    if (rc == 0 && b.len >= GEOHA_ARM_PATH_MAX) {
+        rc = -ENOSPC;
+    }
     if (rc == 0) {
         rc = geoha_strlcpy(dst, b.data, size);
     }

@@ -427,7 +427,8 @@ bool geoha_arm_name_valid(const char *s);
  *                  "ExternalEndpoints", endpoint, NULL);
  * provider is "Namespace/type" (validated like names, one '/' allowed);
  * sub, rg and every segment must pass geoha_arm_name_valid(). Returns 0,
- * -EINVAL for a bad name, -ENOSPC when it does not fit.
+ * -EINVAL for a bad name, -ENOSPC when it does not fit in size or is
+ * GEOHA_ARM_PATH_MAX bytes or longer (what geoha_arm_id_check() takes).
  */
 int geoha_arm_path(char *dst, size_t size, const char *sub, const char *rg,
                    const char *provider, ...) __attribute__((sentinel));

@@ -343,6 +343,26 @@ geoha_arm_path__rejects_unsafe(void **state)
     assert_int_equal(geoha_arm_path(NULL, 0, "s", "g", "A/b", NULL), -EINVAL);
 }
 
+/* fuzz (arm_names): a path longer than GEOHA_ARM_PATH_MAX came out of a
+ * larger buffer, and geoha_arm_id_check() then refused it */
+static void
+geoha_arm_path__never_over_path_max(void **state)
+{
+    char big[2 * GEOHA_ARM_PATH_MAX];
+    char seg[GEOHA_ARM_NAME_MAX + 1];
+    (void)state;
+
+    memset(seg, 'a', GEOHA_ARM_NAME_MAX);
+    seg[GEOHA_ARM_NAME_MAX] = '\0';
+    /* ~1090 bytes: room in big, but longer than a path may be */
+    assert_int_equal(geoha_arm_path(big, sizeof(big), "s", "g", "A/b", seg, seg,
+                                    seg, seg, NULL),
+                     -ENOSPC);
+    assert_int_equal(
+        geoha_arm_path(big, sizeof(big), "s", "g", "A/b", seg, NULL), 0);
+    assert_int_equal(geoha_arm_id_check(big), 0);
+}
+
 static void
 geoha_arm_id_check__checks(void **state)
 {
@@ -587,6 +607,7 @@ main(void)
         cmocka_unit_test(geoha_arm_name_valid__checks),
         cmocka_unit_test(geoha_arm_path__builds),
         cmocka_unit_test(geoha_arm_path__rejects_unsafe),
+        cmocka_unit_test(geoha_arm_path__never_over_path_max),
         cmocka_unit_test(geoha_arm_id_check__checks),
         cmocka_unit_test(geoha_arm_json_at__dotted),
         cmocka_unit_test(geoha_arm_json_ll__numbers_and_strings),
