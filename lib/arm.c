@@ -68,6 +68,14 @@ geoha_arm_last_error(const struct geoha_arm_client *c)
     return c != NULL ? c->last_error : "";
 }
 
+const char *
+geoha_arm_why(const struct geoha_arm_client *c, int rc)
+{
+    const char *s = geoha_arm_last_error(c);
+
+    return s[0] != '\0' ? s : geoha_strerror(rc);
+}
+
 int
 geoha_arm_last_status(const struct geoha_arm_client *c)
 {

@@ -48,3 +48,52 @@ geoha_arm_config_from_ctx(const struct geoha_ctx *ctx,
     *cfg = tmp;
     return 0;
 }
+
+int
+geoha_arm_ocf_check(const struct geoha_ctx *ctx, bool files)
+{
+    struct geoha_arm_config cfg;
+    char err[512] = "";
+    int rc;
+
+    rc = geoha_arm_config_from_ctx(ctx, &cfg, err, sizeof(err));
+    if (rc == 0) {
+        rc = geoha_arm_config_check(&cfg, files, err, sizeof(err));
+    }
+    if (rc != 0) {
+        geoha_exit_reason("%s", err[0] != '\0' ? err : geoha_strerror(rc));
+        return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE)
+                   ? OCF_ERR_CONFIGURED
+                   : geoha_ocf_from_result(rc);
+    }
+    return OCF_SUCCESS;
+}
+
+static void
+debug_to_log(void *arg, const char *line)
+{
+    (void)arg;
+    geoha_debug("arm: %s", line);
+}
+
+int
+geoha_arm_ocf_open(const struct geoha_ctx *ctx, struct geoha_arm_client **out)
+{
+    struct geoha_arm_config cfg;
+    char err[512] = "";
+    int rc;
+
+    rc = geoha_arm_config_from_ctx(ctx, &cfg, err, sizeof(err));
+    if (rc == 0) {
+        cfg.debug_fn = debug_to_log;
+        rc = geoha_arm_client_new(&cfg, err, sizeof(err), out);
+    }
+    if (rc != 0) {
+        geoha_exit_reason("Cannot set up the Azure client: %s",
+                          err[0] != '\0' ? err : geoha_strerror(rc));
+        return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE)
+                   ? OCF_ERR_CONFIGURED
+                   : OCF_ERR_GENERIC;
+    }
+    return OCF_SUCCESS;
+}

@@ -323,27 +323,6 @@ az_setup(struct geoha_ctx *ctx, struct az *az)
     return OCF_SUCCESS;
 }
 
-/* The ARM client's parameters: syntax, and with files=true the files. */
-static int
-arm_check(const struct geoha_ctx *ctx, bool files)
-{
-    struct geoha_arm_config cfg;
-    char err[512] = "";
-    int rc;
-
-    rc = geoha_arm_config_from_ctx(ctx, &cfg, err, sizeof(err));
-    if (rc == 0) {
-        rc = geoha_arm_config_check(&cfg, files, err, sizeof(err));
-    }
-    if (rc != 0) {
-        geoha_exit_reason("%s", err[0] != '\0' ? err : geoha_strerror(rc));
-        return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE)
-                   ? OCF_ERR_CONFIGURED
-                   : geoha_ocf_from_result(rc);
-    }
-    return OCF_SUCCESS;
-}
-
 int
 geoha__mysql_azure_validate(struct geoha_ctx *ctx)
 {
@@ -365,36 +344,13 @@ geoha__mysql_azure_validate(struct geoha_ctx *ctx)
             }
         }
     }
-    return arm_check(ctx, true);
-}
-
-static void
-arm_debug(void *arg, const char *line)
-{
-    (void)arg;
-    geoha_debug("arm: %s", line);
+    return geoha_arm_ocf_check(ctx, true);
 }
 
 static int
 az_open(struct az *az)
 {
-    struct geoha_arm_config cfg;
-    char err[512] = "";
-    int rc;
-
-    rc = geoha_arm_config_from_ctx(az->ctx, &cfg, err, sizeof(err));
-    if (rc == 0) {
-        cfg.debug_fn = arm_debug;
-        rc = geoha_arm_client_new(&cfg, err, sizeof(err), &az->arm);
-    }
-    if (rc != 0) {
-        geoha_exit_reason("Cannot set up the Azure client: %s",
-                          err[0] != '\0' ? err : geoha_strerror(rc));
-        return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE)
-                   ? OCF_ERR_CONFIGURED
-                   : OCF_ERR_GENERIC;
-    }
-    return OCF_SUCCESS;
+    return geoha_arm_ocf_open(az->ctx, &az->arm);
 }
 
 /* Setup and client; *rc_out is the OCF code on failure. */
@@ -415,14 +371,6 @@ az_end(struct az *az)
 {
     geoha_arm_client_free(az->arm);
     az->arm = NULL;
-}
-
-static const char *
-arm_why(const struct az *az, int rc)
-{
-    const char *s = az->arm != NULL ? geoha_arm_last_error(az->arm) : NULL;
-
-    return (s != NULL && *s != '\0') ? s : geoha_strerror(rc);
 }
 
 /* ---- servers through ARM ---- */
@@ -491,7 +439,8 @@ others_get(struct az *az)
         if (rc != 0) {
             geoha_warn("Cannot read a server through ARM | server='%s' "
                        "node=%s reason='%s'",
-                       az->s[i].name, az->s[i].node, arm_why(az, rc));
+                       az->s[i].name, az->s[i].node,
+                       geoha_arm_why(az->arm, rc));
         }
     }
 }
@@ -674,7 +623,7 @@ set_read_only(struct az *az, size_t i, bool on, bool arm_too,
     if (rc != 0) {
         geoha_warn("Cannot set read_only through ARM either | server='%s' "
                    "reason='%s'",
-                   az->s[i].name, arm_why(az, rc));
+                   az->s[i].name, geoha_arm_why(az->arm, rc));
         return rc;
     }
     *how = "arm";
@@ -1068,7 +1017,7 @@ geoha__mysql_azure_monitor(struct geoha_ctx *ctx)
         /* Azure cannot be asked: judge by SQL only, change nothing */
         geoha_warn("Cannot read the server through ARM; judging by SQL only "
                    "| reason='%s'",
-                   arm_why(&az, rc));
+                   geoha_arm_why(az.arm, rc));
         if (mk.role != ROLE_PROMOTED) {
             rc = OCF_SUCCESS;
             goto done;
@@ -1137,6 +1086,21 @@ done:
 
 /* ---- start / stop / demote / notify ---- */
 
+/* This node's server through ARM; OCF_ERR_GENERIC with the reason set
+ * when ARM cannot tell. */
+static int
+read_me(struct az *az)
+{
+    int rc = server_get(az, az->me, &az->ctx->deadline);
+
+    if (rc != 0) {
+        geoha_exit_reason("Cannot read server '%s' through ARM: %s",
+                          me(az)->name, geoha_arm_why(az->arm, rc));
+        return OCF_ERR_GENERIC;
+    }
+    return OCF_SUCCESS;
+}
+
 int
 geoha__mysql_azure_start(struct geoha_ctx *ctx)
 {
@@ -1147,11 +1111,8 @@ geoha__mysql_azure_start(struct geoha_ctx *ctx)
     if (!az_begin(ctx, &az, &rc)) {
         return rc;
     }
-    rc = server_get(&az, az.me, &ctx->deadline);
-    if (rc != 0) {
-        geoha_exit_reason("Cannot read server '%s' through ARM: %s",
-                          me(&az)->name, arm_why(&az, rc));
-        rc = OCF_ERR_GENERIC;
+    rc = read_me(&az);
+    if (rc != OCF_SUCCESS) {
         goto done;
     }
     if (me(&az)->gone) {
@@ -1335,7 +1296,7 @@ old_writer_fence(struct az *az, size_t i, const struct geoha_deadline *d,
                 geoha_warn("Cannot set the former writer's read_only "
                            "parameter; stopping it all the same | "
                            "server='%s' reason='%s'",
-                           s->name, arm_why(az, ro));
+                           s->name, geoha_arm_why(az->arm, ro));
             }
             geoha_notice("Stopping the former writer | server='%s' node=%s",
                          s->name, s->node);
@@ -1414,13 +1375,14 @@ old_writer_fence(struct az *az, size_t i, const struct geoha_deadline *d,
         if (after == SQL_WRITABLE || after == SQL_UNKNOWN) {
             geoha_snprintf(done, done_size,
                            "%s failed (%s) and it still answers (%s)", action,
-                           arm_why(az, rc), sqlstate_text(after));
+                           geoha_arm_why(az->arm, rc), sqlstate_text(after));
             return GEOHA_E_UNSAFE;
         }
         geoha_snprintf(done, done_size,
                        "%s not done (%s; HTTP %d); over SQL it %s: left to "
                        "quorum and fencing",
-                       action, arm_why(az, rc), status, sqlstate_text(after));
+                       action, geoha_arm_why(az->arm, rc), status,
+                       sqlstate_text(after));
         geoha_warn("Cannot reach the former writer through ARM | server='%s' "
                    "%s",
                    s->name, done);
@@ -1579,7 +1541,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
     }
     if (rc != 0) {
         geoha_exit_reason("Cannot read server '%s' through ARM: %s",
-                          me(&az)->name, arm_why(&az, rc));
+                          me(&az)->name, geoha_arm_why(az.arm, rc));
         rc = OCF_ERR_GENERIC;
         goto done;
     }
@@ -1821,7 +1783,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
             geoha_exit_reason(
                 "The promotion of '%s' did not complete: %s%s", me(&az)->name,
                 rc == GEOHA_E_STATE ? "Azure still shows a replica"
-                                    : arm_why(&az, rc),
+                                    : geoha_arm_why(az.arm, rc),
                 (rc == GEOHA_E_DEADLINE || rc == GEOHA_E_THROTTLED)
                     ? "; Azure may still be working on it: the next promote "
                       "carries on from there"
@@ -1937,11 +1899,8 @@ geoha__mysql_azure_reseed(struct geoha_ctx *ctx)
     if (!az_begin(ctx, &az, &rc)) {
         return rc;
     }
-    rc = server_get(&az, az.me, &ctx->deadline);
-    if (rc != 0) {
-        geoha_exit_reason("Cannot read server '%s' through ARM: %s",
-                          me(&az)->name, arm_why(&az, rc));
-        rc = OCF_ERR_GENERIC;
+    rc = read_me(&az);
+    if (rc != OCF_SUCCESS) {
         goto done;
     }
     others_get(&az);
@@ -2011,20 +1970,22 @@ geoha__mysql_azure_reseed(struct geoha_ctx *ctx)
             rc = OCF_ERR_GENERIC;
             goto done;
         }
-        if (sql_probe(&az, az.me, NULL) == SQL_WRITABLE) {
+        ss = sql_probe(&az, az.me, &ls);
+        if (ss == SQL_WRITABLE) {
             struct geoha_deadline rd =
                 geoha_deadline_min(&ctx->deadline, PEER_SQL_MS);
             const char *how = "";
 
-            /* a second writer (firewall cut, or started by hand): close it
-             * before reading what it holds */
+            /* a second writer (firewall cut, or started by hand): close it,
+             * then read what it holds for good */
             if (set_read_only(&az, az.me, true, false, &rd, &how) == 0) {
                 geoha_notice("The stale server was writable; read-only now | "
                              "server='%s'",
                              me(&az)->name);
             }
+            geoha_sql_status_clear(&ls);
+            ss = sql_probe(&az, az.me, &ls);
         }
-        ss = sql_probe(&az, az.me, &ls);
         if (ss >= SQL_READ_ONLY
             && sql_probe(&az, (size_t)w, &ws) >= SQL_READ_ONLY
             && geoha_gtid_set_parse(ls.gtid_state, GEOHA_GTID_ANY, &sl) == 0
@@ -2095,7 +2056,7 @@ geoha__mysql_azure_reseed(struct geoha_ctx *ctx)
                             AZ_API_VERSION, NULL, &ctx->deadline, NULL);
         if (rc != 0 && rc != GEOHA_E_NOT_FOUND) {
             geoha_exit_reason("Cannot delete '%s': %s", me(&az)->name,
-                              arm_why(&az, rc));
+                              geoha_arm_why(az.arm, rc));
             rc = OCF_ERR_GENERIC;
             goto done;
         }
@@ -2123,11 +2084,11 @@ geoha__mysql_azure_reseed(struct geoha_ctx *ctx)
         rc = server_get(&az, az.me, &ctx->deadline);
     }
     if (rc != 0 || !replica_of(me(&az), &az.s[w])) {
-        geoha_exit_reason("The replica '%s' was not created: %s%s",
-                          me(&az)->name,
-                          rc != 0 ? arm_why(&az, rc) : "Azure shows role ",
-                          rc != 0 ? "; run reseed again to carry on"
-                                  : str_or(me(&az)->role, "?"));
+        geoha_exit_reason(
+            "The replica '%s' was not created: %s%s", me(&az)->name,
+            rc != 0 ? geoha_arm_why(az.arm, rc) : "Azure shows role ",
+            rc != 0 ? "; run reseed again to carry on"
+                    : str_or(me(&az)->role, "?"));
         rc = OCF_ERR_GENERIC;
         goto done;
     }

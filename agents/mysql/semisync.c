@@ -49,6 +49,30 @@ missing(const struct geoha_sql *c, const char *side, char *why, size_t why_size)
     }
 }
 
+/*
+ * c's semi-sync state into *ss, requiring the plugin of side ("source" or
+ * "replica"). 0, or an error with why: the state cannot be read, or
+ * GEOHA_E_NOT_INSTALLED.
+ */
+static int
+state_with(struct geoha_sql *c, const char *side, struct geoha_sql_semisync *ss,
+           char *why, size_t why_size)
+{
+    int rc = geoha_sql_semisync_get(c, ss);
+
+    if (rc != 0) {
+        geoha_snprintf(why, why_size, "cannot read the semi-sync state: %s",
+                       geoha_sql_error(c));
+        return rc;
+    }
+    if (!(geoha_streq(side, "source") ? ss->source_available
+                                      : ss->replica_available)) {
+        missing(c, side, why, why_size);
+        return GEOHA_E_NOT_INSTALLED;
+    }
+    return 0;
+}
+
 /* RSC-semi-sync, written only when it changes (never from a probe). */
 static void
 publish(struct geoha_ctx *ctx, const char *value)
@@ -86,15 +110,9 @@ geoha__mysql_semisync_replica(struct geoha_ctx *ctx, struct geoha_sql *c,
     if (!geoha__mysql_semisync_on(ctx)) {
         return 0;
     }
-    rc = geoha_sql_semisync_get(c, &ss);
+    rc = state_with(c, "replica", &ss, why, why_size);
     if (rc != 0) {
-        geoha_snprintf(why, why_size, "cannot read the semi-sync state: %s",
-                       geoha_sql_error(c));
         return rc;
-    }
-    if (!ss.replica_available) {
-        missing(c, "replica", why, why_size);
-        return GEOHA_E_NOT_INSTALLED;
     }
     if (ss.source_enabled) {
         /* Disarming releases waiting commits with an acknowledgement:
@@ -128,22 +146,11 @@ geoha__mysql_semisync_check(struct geoha_ctx *ctx, struct geoha_sql *c,
                             char *why, size_t why_size)
 {
     struct geoha_sql_semisync ss;
-    int rc;
 
     if (!geoha__mysql_semisync_on(ctx)) {
         return 0;
     }
-    rc = geoha_sql_semisync_get(c, &ss);
-    if (rc != 0) {
-        geoha_snprintf(why, why_size, "cannot read the semi-sync state: %s",
-                       geoha_sql_error(c));
-        return rc;
-    }
-    if (!ss.source_available) {
-        missing(c, "source", why, why_size);
-        return GEOHA_E_NOT_INSTALLED;
-    }
-    return 0;
+    return state_with(c, "source", &ss, why, why_size);
 }
 
 static int
@@ -173,15 +180,9 @@ geoha__mysql_semisync_promoted(struct geoha_ctx *ctx, struct geoha_sql *c,
     if (!geoha__mysql_semisync_on(ctx)) {
         return 0;
     }
-    rc = geoha_sql_semisync_get(c, &ss);
+    rc = state_with(c, "source", &ss, why, why_size);
     if (rc != 0) {
-        geoha_snprintf(why, why_size, "cannot read the semi-sync state: %s",
-                       geoha_sql_error(c));
         return rc;
-    }
-    if (!ss.source_available) {
-        missing(c, "source", why, why_size);
-        return GEOHA_E_NOT_INSTALLED;
     }
     json_array_foreach(peers, i, p)
     {

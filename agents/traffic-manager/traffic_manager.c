@@ -285,27 +285,6 @@ tm_setup(struct geoha_ctx *ctx, struct tm *tm)
     return OCF_SUCCESS;
 }
 
-/* The ARM client's parameters: syntax, and with files=true the files. */
-static int
-arm_check(const struct geoha_ctx *ctx, bool files)
-{
-    struct geoha_arm_config cfg;
-    char err[512] = "";
-    int rc;
-
-    rc = geoha_arm_config_from_ctx(ctx, &cfg, err, sizeof(err));
-    if (rc == 0) {
-        rc = geoha_arm_config_check(&cfg, files, err, sizeof(err));
-    }
-    if (rc != 0) {
-        geoha_exit_reason("%s", err[0] != '\0' ? err : geoha_strerror(rc));
-        return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE)
-                   ? OCF_ERR_CONFIGURED
-                   : geoha_ocf_from_result(rc);
-    }
-    return OCF_SUCCESS;
-}
-
 /* Full validation (start, validate-all): after the table checks. */
 static int
 tm_validate(struct geoha_ctx *ctx)
@@ -321,47 +300,15 @@ tm_validate(struct geoha_ctx *ctx)
                           P_ENDPOINTS, ctx->node);
         return OCF_ERR_INSTALLED; /* this node only, not cluster-wide */
     }
-    return arm_check(ctx, true);
+    return geoha_arm_ocf_check(ctx, true);
 }
 
 /* ---- talking to Azure ---- */
 
-static void
-arm_debug(void *arg, const char *line)
-{
-    (void)arg;
-    geoha_debug("arm: %s", line);
-}
-
 static int
 arm_open(const struct geoha_ctx *ctx, struct tm *tm)
 {
-    struct geoha_arm_config cfg;
-    char err[512] = "";
-    int rc;
-
-    rc = geoha_arm_config_from_ctx(ctx, &cfg, err, sizeof(err));
-    if (rc == 0) {
-        cfg.debug_fn = arm_debug;
-        rc = geoha_arm_client_new(&cfg, err, sizeof(err), &tm->arm);
-    }
-    if (rc != 0) {
-        geoha_exit_reason("Cannot set up the Azure client: %s",
-                          err[0] != '\0' ? err : geoha_strerror(rc));
-        return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE)
-                   ? OCF_ERR_CONFIGURED
-                   : OCF_ERR_GENERIC;
-    }
-    return OCF_SUCCESS;
-}
-
-/* The client's last error line, or the generic text of rc. */
-static const char *
-arm_why(const struct tm *tm, int rc)
-{
-    const char *s = (tm->arm != NULL) ? geoha_arm_last_error(tm->arm) : NULL;
-
-    return (s != NULL && *s != '\0') ? s : geoha_strerror(rc);
+    return geoha_arm_ocf_open(ctx, &tm->arm);
 }
 
 static int
@@ -588,7 +535,7 @@ start_verify(struct geoha_ctx *ctx, struct tm *tm)
     rc = get_json(ctx, tm, tm->endpoint_path, &ep);
     if (rc != 0) {
         geoha_exit_reason("Changed endpoint '%s' but cannot read it back: %s",
-                          tm->endpoint, arm_why(tm, rc));
+                          tm->endpoint, geoha_arm_why(tm->arm, rc));
         return OCF_ERR_GENERIC;
     }
     ep_describe(ep, desc, sizeof(desc));
@@ -612,11 +559,12 @@ start_failed(const struct tm *tm, int rc, const char *what)
     if (rc == GEOHA_E_NOT_FOUND) {
         geoha_exit_reason("Endpoint '%s' (%s) of the Traffic Manager "
                           "profile was not found while %s: %s",
-                          tm->endpoint, tm->type, what, arm_why(tm, rc));
+                          tm->endpoint, tm->type, what,
+                          geoha_arm_why(tm->arm, rc));
         return OCF_ERR_CONFIGURED;
     }
     geoha_exit_reason("Cannot start endpoint '%s' while %s: %s", tm->endpoint,
-                      what, arm_why(tm, rc));
+                      what, geoha_arm_why(tm->arm, rc));
     return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE) ? OCF_ERR_CONFIGURED
                                                             : OCF_ERR_GENERIC;
 }
@@ -756,7 +704,7 @@ stop_failed(const struct tm *tm, int rc, const char *what)
     if (rc == GEOHA_E_NOT_FOUND) {
         geoha_warn("Endpoint or profile not found while %s: nothing to "
                    "stop | endpoint='%s' error='%s'",
-                   what, tm->endpoint, arm_why(tm, rc));
+                   what, tm->endpoint, geoha_arm_why(tm->arm, rc));
         return OCF_SUCCESS;
     }
     if (geoha_arm_unreachable(tm->arm, rc)) {
@@ -764,11 +712,11 @@ stop_failed(const struct tm *tm, int rc, const char *what)
                    "is and reporting stopped: if this node is cut off, "
                    "fencing it disables the endpoint | endpoint='%s' "
                    "error='%s'",
-                   what, tm->endpoint, arm_why(tm, rc));
+                   what, tm->endpoint, geoha_arm_why(tm->arm, rc));
         return OCF_SUCCESS;
     }
     geoha_exit_reason("Azure refused to stop endpoint '%s' while %s: %s",
-                      tm->endpoint, what, arm_why(tm, rc));
+                      tm->endpoint, what, geoha_arm_why(tm->arm, rc));
     return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE) ? OCF_ERR_CONFIGURED
                                                             : OCF_ERR_GENERIC;
 }
@@ -827,7 +775,7 @@ stop_disable(struct geoha_ctx *ctx, struct tm *tm)
         if (geoha_arm_unreachable(tm->arm, rc)) {
             geoha_warn("Disabled endpoint but cannot read it back: Azure "
                        "accepted the change | endpoint='%s' error='%s'",
-                       tm->endpoint, arm_why(tm, rc));
+                       tm->endpoint, geoha_arm_why(tm->arm, rc));
             rc = OCF_SUCCESS;
         } else {
             rc = stop_failed(tm, rc, "reading it back");
@@ -856,7 +804,7 @@ stop_disable(struct geoha_ctx *ctx, struct tm *tm)
         if (rc != 0) {
             geoha_err("Cannot enable the endpoint again | endpoint='%s' "
                       "error='%s'",
-                      tm->endpoint, arm_why(tm, rc));
+                      tm->endpoint, geoha_arm_why(tm->arm, rc));
         }
         rc = OCF_SUCCESS;
         goto done;
@@ -922,7 +870,7 @@ stop_standby(struct geoha_ctx *ctx, struct tm *tm)
         if (geoha_arm_unreachable(tm->arm, rc)) {
             geoha_warn("Changed the priority but cannot read it back: Azure "
                        "accepted the change | endpoint='%s' error='%s'",
-                       tm->endpoint, arm_why(tm, rc));
+                       tm->endpoint, geoha_arm_why(tm->arm, rc));
             rc = OCF_SUCCESS;
         } else {
             rc = stop_failed(tm, rc, "reading it back");
@@ -998,13 +946,13 @@ action_monitor(struct geoha_ctx *ctx)
     if (rc == GEOHA_E_NOT_FOUND && ctx->probe) {
         geoha_warn("Endpoint not found: reporting not running | "
                    "endpoint='%s' type=%s error='%s'",
-                   tm.endpoint, tm.type, arm_why(&tm, rc));
+                   tm.endpoint, tm.type, geoha_arm_why(tm.arm, rc));
         rc = OCF_NOT_RUNNING;
         goto done;
     }
     if (rc != 0) {
         geoha_exit_reason("Cannot read endpoint '%s': %s", tm.endpoint,
-                          arm_why(&tm, rc));
+                          geoha_arm_why(tm.arm, rc));
         publish(ctx, &tm, ATTR_UNKNOWN);
         rc = (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE)
                  ? OCF_ERR_CONFIGURED

@@ -94,10 +94,8 @@ power_off(enum power p)
 static int
 fail(struct fence *f, int rc, const char *what)
 {
-    const char *line = f->arm != NULL ? geoha_arm_last_error(f->arm) : "";
-
     geoha_snprintf(f->err, sizeof(f->err), "%s: %s", what,
-                   line != NULL && line[0] != '\0' ? line : geoha_strerror(rc));
+                   geoha_arm_why(f->arm, rc));
     return rc;
 }
 
@@ -715,10 +713,7 @@ fabric_db(struct fence *f, struct fabric *fb, const struct geoha_deadline *d)
         fb->failures++;
         geoha_err("Fabric fencing: reading the database server failed; "
                   "going on with the power-off | server='%s' error='%s'",
-                  server,
-                  geoha_arm_last_error(f->arm)[0] != '\0'
-                      ? geoha_arm_last_error(f->arm)
-                      : geoha_strerror(rc));
+                  server, geoha_arm_why(f->arm, rc));
         return;
     }
     /* Copies: j goes before the stop is sent. */

@@ -47,7 +47,8 @@
 
 #include "geoha/util.h"
 
-struct geoha_ctx; /* geoha/ocf.h */
+struct geoha_ctx;        /* geoha/ocf.h */
+struct geoha_arm_client; /* below */
 
 /* ---- parameters (shared by every Azure-facing agent) ---- */
 
@@ -242,6 +243,16 @@ int geoha_arm_config_from_ctx(const struct geoha_ctx *ctx,
                               size_t errlen);
 
 /*
+ * For OCF agents (lib/arm_ocf.c), both returning an OCF exit code and
+ * setting the exit reason on failure: check the GEOHA_ARM_PARAMS (with
+ * files=true also the secret, token and CA files), and create the client
+ * from them, its debug lines going to the agent's log ("arm: ...").
+ */
+int geoha_arm_ocf_check(const struct geoha_ctx *ctx, bool files);
+int geoha_arm_ocf_open(const struct geoha_ctx *ctx,
+                       struct geoha_arm_client **out);
+
+/*
  * Check a configuration: auth has what it needs (tenant, client_id,
  * secret_file for secret; token_file for token-file), endpoint URLs are
  * https:// (or http:// to a loopback host / the IMDS address), names have
@@ -281,6 +292,9 @@ void geoha_arm_client_free(struct geoha_arm_client *c);
  * "" when the last call succeeded. Valid until the next call on c.
  */
 const char *geoha_arm_last_error(const struct geoha_arm_client *c);
+/* The last error line when there is one, else rc's generic text (c may be
+ * NULL): what a log line or an exit reason says after a failed call. */
+const char *geoha_arm_why(const struct geoha_arm_client *c, int rc);
 /* HTTP status of the last answer (0: none, e.g. connection failure). */
 int geoha_arm_last_status(const struct geoha_arm_client *c);
 /*
