@@ -1,13 +1,18 @@
 /* geoha: run a helper program with an argument vector, bounded. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "geoha/file.h"
 #include "geoha/proc.h"
 
 extern char **environ;
@@ -273,4 +278,127 @@ geoha_proc_result_clear(struct geoha_proc_result *res)
     free(res->out);
     free(res->err);
     memset(res, 0, sizeof(*res));
+}
+
+/* ---- resident helpers ---- */
+
+int
+geoha_proc_spawn_self(const char *argv0, const char *action,
+                      const char *log_path)
+{
+    char exe[PATH_MAX];
+    ssize_t n;
+    pid_t pid;
+    int status;
+
+    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0) {
+        return -errno;
+    }
+    exe[n] = '\0';
+    pid = fork();
+    if (pid < 0) {
+        return -errno;
+    }
+    if (pid == 0) {
+        char *const argv[] = { (char *)argv0, (char *)action, NULL };
+        int null_fd;
+        int log_fd = -1;
+
+        if (fork() != 0) {
+            _exit(0);
+        }
+        setsid();
+        null_fd = open("/dev/null", O_RDWR);
+        if (log_path != NULL && log_path[0] == '/') {
+            log_fd =
+                open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        }
+        if (log_fd < 0) {
+            log_fd = null_fd;
+        }
+        dup2(null_fd, STDIN_FILENO);
+        dup2(log_fd, STDOUT_FILENO);
+        dup2(log_fd, STDERR_FILENO);
+        /* Pacemaker's descriptors are not ours to keep open. */
+        for (int fd = 3; fd < 1024; fd++) {
+            close(fd);
+        }
+        umask(077);
+        if (chdir("/") != 0) {
+            _exit(127);
+        }
+        execv(exe, argv);
+        _exit(127);
+    }
+    if (waitpid(pid, &status, 0) < 0) {
+        return -errno;
+    }
+    return 0;
+}
+
+bool
+geoha_proc_self_alive(pid_t pid, const char *action)
+{
+    char path[64];
+    char *text = NULL;
+    size_t len = 0;
+    bool ok = false;
+
+    if (pid <= 1 || action == NULL || kill(pid, 0) != 0) {
+        return false;
+    }
+    if (geoha_snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid) == 0
+        && geoha_file_read(path, 4096, &text, &len) == 0) {
+        const char *close_paren = strrchr(text, ')');
+
+        ok = close_paren != NULL && close_paren[1] == ' '
+             && close_paren[2] != 'Z' && close_paren[2] != 'X';
+        free(text);
+        text = NULL;
+    }
+    if (ok
+        && geoha_snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid) == 0
+        && geoha_file_read(path, 8192, &text, &len) == 0) {
+        size_t first = strnlen(text, len);
+
+        ok = first + 1 < len && strcmp(text + first + 1, action) == 0;
+        free(text);
+    }
+    return ok;
+}
+
+int
+geoha_proc_pid_read(const char *path, pid_t *pid)
+{
+    char *text = NULL;
+    long long v;
+    int rc;
+
+    rc = geoha_file_read(path, 64, &text, NULL);
+    if (rc != 0) {
+        return rc;
+    }
+    geoha_strtrim(text);
+    rc = geoha_parse_ll(text, 2, INT32_MAX, &v);
+    free(text);
+    if (rc != 0) {
+        return GEOHA_E_PARSE;
+    }
+    *pid = (pid_t)v;
+    return 0;
+}
+
+int
+geoha_proc_pid_write(const char *path)
+{
+    char text[32];
+    int rc;
+
+    rc = geoha_snprintf(text, sizeof(text), "%d\n", (int)getpid());
+    if (rc != 0) {
+        return rc;
+    }
+    return geoha_file_replace(path, text, strlen(text), (uid_t)-1, (gid_t)-1,
+                              0600);
 }

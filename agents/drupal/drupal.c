@@ -36,6 +36,7 @@
 #include "geoha/cib.h"
 #include "geoha/drupal.h"
 #include "geoha/file.h"
+#include "geoha/guard.h"
 #include "geoha/mycnf.h"
 #include "geoha/ocf.h"
 #include "geoha/proc.h"
@@ -989,6 +990,75 @@ done:
     return rc;
 }
 
+/* ---- the quorum guard (S2, lib/guard.c) ---- */
+
+/* The include fails closed the moment this partition loses quorum. */
+static int
+guard_close(struct geoha_ctx *ctx, const char **how)
+{
+    struct cfg *c = NULL;
+    bool changed = false;
+    int rc = get_cfg(ctx, &c);
+
+    if (rc == OCF_SUCCESS) {
+        rc = fail_closed(ctx, c,
+                         "this node's partition lost quorum (quorum guard)",
+                         &changed);
+    }
+    if (rc == OCF_SUCCESS && changed) {
+        run_on_change(ctx, c, "fail-closed", NULL, false, &rc);
+    }
+    cfg_free(c);
+    ctx->agent_data = NULL;
+    *how = changed ? "include-fail-closed" : "include-already-closed";
+    return rc == OCF_SUCCESS ? 0 : -EIO;
+}
+
+static int
+action_quorum_guard(struct geoha_ctx *ctx)
+{
+    const char *file = geoha_param_str(ctx, P_SETTINGS_FILE);
+    char tmp[PATH_MAX];
+
+    if (file == NULL || geoha_strlcpy(tmp, file, sizeof(tmp)) != 0) {
+        return OCF_ERR_CONFIGURED;
+    }
+    /* it lives while the settings directory does */
+    return geoha_guard_main(ctx, dirname(tmp), guard_close);
+}
+
+static int
+guarded_start(struct geoha_ctx *ctx)
+{
+    int rc = action_start(ctx);
+
+    return rc == OCF_SUCCESS ? geoha_guard_ensure(ctx, NULL) : rc;
+}
+
+static int
+guarded_stop(struct geoha_ctx *ctx)
+{
+    int rc = action_stop(ctx);
+
+    return rc == OCF_SUCCESS ? geoha_guard_end(ctx) : rc;
+}
+
+/* A guard that died is started again (and said so) by the next monitor. */
+static int
+guarded_monitor(struct geoha_ctx *ctx)
+{
+    int rc = action_monitor(ctx);
+    bool spawned = false;
+
+    if (!ctx->probe && rc == OCF_SUCCESS) {
+        rc = geoha_guard_ensure(ctx, &spawned);
+        if (spawned) {
+            geoha_warn("The quorum guard was not running; started it again");
+        }
+    }
+    return rc;
+}
+
 /* ---- tables ---- */
 
 static const struct geoha_param params[] = {
@@ -1091,9 +1161,11 @@ static const struct geoha_param params[] = {
 };
 
 static const struct geoha_action actions[] = {
-    { "start", action_start, GEOHA_AF_VALIDATE, 60, 0, NULL, -1 },
-    { "stop", action_stop, 0, 60, 0, NULL, -1 },
-    { "monitor", action_monitor, 0, 30, 10, NULL, -1 },
+    { "start", guarded_start, GEOHA_AF_VALIDATE, 60, 0, NULL, -1 },
+    { "stop", guarded_stop, 0, 60, 0, NULL, -1 },
+    { "monitor", guarded_monitor, 0, 30, 10, NULL, -1 },
+    { GEOHA_GUARD_ACTION, action_quorum_guard, GEOHA_AF_HIDDEN, 0, 0, NULL,
+      -1 },
     { "validate-all", action_validate, GEOHA_AF_VALIDATE, 20, 0, NULL, -1 },
     { "meta-data", NULL, GEOHA_AF_NO_PARAMS, 5, 0, NULL, -1 },
 };

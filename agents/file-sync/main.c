@@ -25,6 +25,7 @@
 #include "geoha/file.h"
 #include "geoha/map.h"
 #include "geoha/ocf.h"
+#include "geoha/proc.h"
 #include "geoha/util.h"
 
 #include "file-sync.h"
@@ -400,58 +401,16 @@ static int
 read_pid(const struct fs_conf *conf, pid_t *pid)
 {
     char path[PATH_MAX];
-    char *text = NULL;
-    long long v;
-    int rc;
+    int rc = fs_state_path(conf, FS_PID_FILE, path);
 
-    rc = fs_state_path(conf, FS_PID_FILE, path);
-    if (rc != 0) {
-        return rc;
-    }
-    rc = geoha_file_read(path, 64, &text, NULL);
-    if (rc != 0) {
-        return rc;
-    }
-    geoha_strtrim(text);
-    rc = geoha_parse_ll(text, 2, INT32_MAX, &v);
-    free(text);
-    if (rc != 0) {
-        return GEOHA_E_PARSE;
-    }
-    *pid = (pid_t)v;
-    return 0;
+    return rc != 0 ? rc : geoha_proc_pid_read(path, pid);
 }
 
 /* Is pid our sync process (alive, not a zombie, the right program)? */
 static bool
 daemon_alive(pid_t pid)
 {
-    char path[64];
-    char *text = NULL;
-    size_t len = 0;
-    bool ok = false;
-
-    if (pid <= 1 || kill(pid, 0) != 0) {
-        return false;
-    }
-    if (geoha_snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid) == 0
-        && geoha_file_read(path, 4096, &text, &len) == 0) {
-        const char *close_paren = strrchr(text, ')');
-
-        ok = close_paren != NULL && close_paren[1] == ' '
-             && close_paren[2] != 'Z' && close_paren[2] != 'X';
-        free(text);
-        text = NULL;
-    }
-    if (ok
-        && geoha_snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid) == 0
-        && geoha_file_read(path, 8192, &text, &len) == 0) {
-        size_t first = strnlen(text, len);
-
-        ok = first + 1 < len && strcmp(text + first + 1, FS_DAEMON_ACTION) == 0;
-        free(text);
-    }
-    return ok;
+    return geoha_proc_self_alive(pid, FS_DAEMON_ACTION);
 }
 
 /* The status the sync process writes: "key=value" lines. */
@@ -531,55 +490,8 @@ remove_state(const struct fs_conf *conf, const char *name)
 static int
 spawn_daemon(void)
 {
-    char exe[PATH_MAX];
-    const char *log = getenv(FS_LOG_ENV);
-    ssize_t n;
-    pid_t pid;
-    int status;
-
-    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0) {
-        return -errno;
-    }
-    exe[n] = '\0';
-    pid = fork();
-    if (pid < 0) {
-        return -errno;
-    }
-    if (pid == 0) {
-        char *const argv[] = { "file-sync", FS_DAEMON_ACTION, NULL };
-        int null_fd;
-        int log_fd = -1;
-
-        if (fork() != 0) {
-            _exit(0);
-        }
-        setsid();
-        null_fd = open("/dev/null", O_RDWR);
-        if (log != NULL && log[0] == '/') {
-            log_fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-        }
-        if (log_fd < 0) {
-            log_fd = null_fd;
-        }
-        dup2(null_fd, STDIN_FILENO);
-        dup2(log_fd, STDOUT_FILENO);
-        dup2(log_fd, STDERR_FILENO);
-        /* Pacemaker's descriptors are not ours to keep open. */
-        for (int fd = 3; fd < 1024; fd++) {
-            close(fd);
-        }
-        umask(077);
-        if (chdir("/") != 0) {
-            _exit(127);
-        }
-        execv(exe, argv);
-        _exit(127);
-    }
-    if (waitpid(pid, &status, 0) < 0) {
-        return -errno;
-    }
-    return 0;
+    return geoha_proc_spawn_self("file-sync", FS_DAEMON_ACTION,
+                                 getenv(FS_LOG_ENV));
 }
 
 /* ---- actions ---- */

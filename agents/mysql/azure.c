@@ -301,8 +301,8 @@ az_setup(struct geoha_ctx *ctx, struct az *az)
     if (colon != NULL) {
         *colon = '\0';
     }
-    rc |= geoha_snprintf(az->marker_path, sizeof(az->marker_path),
-                         "%s/mysql-%s.state", run, az->base);
+    rc |=
+        geoha__mysql_marker_path(ctx, az->marker_path, sizeof(az->marker_path));
     rc |= geoha_snprintf(az->mark_path, sizeof(az->mark_path),
                          "%s/mysql-%s.reseed", state, az->base);
     rc |= geoha_snprintf(az->pending_path, sizeof(az->pending_path),
@@ -627,6 +627,30 @@ set_read_only(struct az *az, size_t i, bool on, bool arm_too,
         return rc;
     }
     *how = "arm";
+    return 0;
+}
+
+int
+geoha__mysql_azure_guard_close(struct geoha_ctx *ctx, const char **how)
+{
+    struct az az;
+    int rc;
+
+    if (az_setup(ctx, &az) != OCF_SUCCESS) {
+        *how = "unconfigured";
+        return 0;
+    }
+    rc = set_read_only(&az, az.me, true, false, &ctx->deadline, how);
+    if (rc == GEOHA_E_NOT_RUNNING) {
+        *how = "not-running";
+    } else if (rc != 0) {
+        geoha_warn("Quorum guard: server '%s' could not be made read-only "
+                   "over SQL (Azure's admin account may lack the right); "
+                   "the Drupal include's guard keeps Drupal from writing | "
+                   "reason='%s'",
+                   me(&az)->name, geoha_strerror(rc));
+        *how = "sql-refused-or-unreachable";
+    }
     return 0;
 }
 

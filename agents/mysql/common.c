@@ -53,6 +53,24 @@ geoha__mysql_cluster_writer(const char *rsc, const struct geoha_deadline *d,
 }
 
 int
+geoha__mysql_marker_path(const struct geoha_ctx *ctx, char *path, size_t size)
+{
+    const char *run = getenv(ENV_RUN_DIR);
+    char base[128];
+    char *colon;
+
+    if (run == NULL || run[0] != '/') {
+        run = D_RUN_DIR;
+    }
+    geoha_strlcpy(base, ctx->rsc, sizeof(base));
+    colon = strchr(base, ':');
+    if (colon != NULL) {
+        *colon = '\0';
+    }
+    return geoha_snprintf(path, size, "%s/mysql-%s.state", run, base);
+}
+
+int
 geoha__mysql_marker_read(const char *path, struct marker *m)
 {
     char *text = NULL;

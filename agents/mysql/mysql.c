@@ -78,6 +78,7 @@
 #include "geoha/gtid.h"
 #include "geoha/map.h"
 #include "geoha/ocf.h"
+#include "geoha/guard.h"
 #include "geoha/quorum.h"
 #include "geoha/proc.h"
 #include "geoha/sql.h"
@@ -153,8 +154,7 @@ agent_init(struct geoha_ctx *ctx, struct agent *a)
                           P_ENDPOINTS, ctx->node);
         return OCF_ERR_CONFIGURED;
     }
-    rc |= geoha_snprintf(a->marker_path, sizeof(a->marker_path),
-                         "%s/mysql-%s.state", run, a->base);
+    rc |= geoha__mysql_marker_path(ctx, a->marker_path, sizeof(a->marker_path));
     rc |= geoha_snprintf(a->peercheck_path, sizeof(a->peercheck_path),
                          "%s/mysql-%s.peercheck", run, a->base);
     rc |= geoha_snprintf(a->errant_path, sizeof(a->errant_path),
@@ -1855,6 +1855,112 @@ BACKEND_DISPATCH(demote)
 BACKEND_DISPATCH(monitor)
 BACKEND_DISPATCH(notify)
 
+/* ---- the quorum guard (S2, lib/guard.c), the same for both backends ---- */
+
+/*
+ * Native: the local server read-only, releasing commits that wait for a
+ * semi-sync acknowledgement. A server that does not listen takes no
+ * writes.
+ */
+static int
+guard_close_native(struct geoha_ctx *ctx, const char **how)
+{
+    struct agent a;
+    struct geoha_sql *c = NULL;
+    int rc;
+
+    if (agent_init(ctx, &a) != OCF_SUCCESS) {
+        return -EINVAL;
+    }
+    rc = connect_local(&a, &ctx->deadline, &c);
+    if (rc == GEOHA_E_NOT_RUNNING) {
+        *how = "not-running";
+        return 0;
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    rc = geoha__mysql_read_only_releasing(ctx, c, NULL);
+    geoha_sql_close(c);
+    if (rc == 0) {
+        *how = "read_only";
+    }
+    return rc;
+}
+
+static int
+guard_close(struct geoha_ctx *ctx, const char **how)
+{
+    return geoha__mysql_is_azure(ctx) ? geoha__mysql_azure_guard_close(ctx, how)
+                                      : guard_close_native(ctx, how);
+}
+
+static int
+action_quorum_guard(struct geoha_ctx *ctx)
+{
+    char marker[PATH_MAX];
+
+    if (geoha__mysql_marker_path(ctx, marker, sizeof(marker)) != 0) {
+        return OCF_ERR_CONFIGURED;
+    }
+    return geoha_guard_main(ctx, marker, guard_close);
+}
+
+/* start: the guard runs from a successful start until stop. */
+static int
+guarded_start(struct geoha_ctx *ctx)
+{
+    int rc = backend_start(ctx);
+
+    return rc == OCF_SUCCESS ? geoha_guard_ensure(ctx, NULL) : rc;
+}
+
+static int
+guarded_stop(struct geoha_ctx *ctx)
+{
+    int rc = backend_stop(ctx);
+
+    return rc == OCF_SUCCESS ? geoha_guard_end(ctx) : rc;
+}
+
+/*
+ * No writer without its guard: a promote that cannot have one refuses.
+ * An instance that was never started here has no guard to ensure (the
+ * guard lives while the started marker does); the backend refuses it.
+ */
+static int
+guarded_promote(struct geoha_ctx *ctx)
+{
+    char marker[PATH_MAX];
+    int rc = OCF_SUCCESS;
+
+    if (geoha__mysql_marker_path(ctx, marker, sizeof(marker)) == 0
+        && access(marker, F_OK) == 0) {
+        rc = geoha_guard_ensure(ctx, NULL);
+    }
+    return rc == OCF_SUCCESS ? backend_promote(ctx) : rc;
+}
+
+/* A guard that died is started again (and said so) by the next monitor. */
+static int
+guarded_monitor(struct geoha_ctx *ctx)
+{
+    int rc = backend_monitor(ctx);
+    bool spawned = false;
+
+    if (!ctx->probe && (rc == OCF_SUCCESS || rc == OCF_RUNNING_PROMOTED)) {
+        int g = geoha_guard_ensure(ctx, &spawned);
+
+        if (g != OCF_SUCCESS) {
+            return rc == OCF_RUNNING_PROMOTED ? OCF_FAILED_PROMOTED : g;
+        }
+        if (spawned) {
+            geoha_warn("The quorum guard was not running; started it again");
+        }
+    }
+    return rc;
+}
+
 static int
 action_reseed(struct geoha_ctx *ctx)
 {
@@ -1948,13 +2054,15 @@ static const struct geoha_param params[] = {
  * so a native promote is not slower for it.
  */
 static const struct geoha_action actions[] = {
-    { "start", backend_start, GEOHA_AF_VALIDATE, 60, 0, NULL, -1 },
-    { "stop", backend_stop, 0, 60, 0, NULL, -1 },
-    { "promote", backend_promote, GEOHA_AF_VALIDATE, 600, 0, NULL, -1 },
+    { "start", guarded_start, GEOHA_AF_VALIDATE, 60, 0, NULL, -1 },
+    { "stop", guarded_stop, 0, 60, 0, NULL, -1 },
+    { "promote", guarded_promote, GEOHA_AF_VALIDATE, 600, 0, NULL, -1 },
     { "demote", backend_demote, 0, 60, 0, NULL, -1 },
-    { "monitor", backend_monitor, 0, 30, 10, "Promoted", 0 },
-    { "monitor", backend_monitor, 0, 30, 11, "Unpromoted", 0 },
+    { "monitor", guarded_monitor, 0, 30, 10, "Promoted", 0 },
+    { "monitor", guarded_monitor, 0, 30, 11, "Unpromoted", 0 },
     { "notify", backend_notify, 0, 60, 0, NULL, -1 },
+    { GEOHA_GUARD_ACTION, action_quorum_guard, GEOHA_AF_HIDDEN, 0, 0, NULL,
+      -1 },
     { "reseed", action_reseed, GEOHA_AF_VALIDATE | GEOHA_AF_HIDDEN, 3600, 0,
       NULL, -1 },
     { "validate-all", action_validate, GEOHA_AF_VALIDATE, 20, 0, NULL, -1 },

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "geoha/arm.h"
+#include "geoha/guard.h"
 #include "geoha/ocf.h"
 #include "geoha/sql.h"
 
@@ -35,8 +36,8 @@
 #define D_STATE_DIR "/var/lib/geoha"
 
 /* Volatile per-node state (the "started" marker); tests override it. */
-#define ENV_RUN_DIR "GEOHA_RUN_DIR"
-#define D_RUN_DIR "/run/geoha"
+#define ENV_RUN_DIR GEOHA_ENV_RUN_DIR
+#define D_RUN_DIR GEOHA_D_RUN_DIR
 
 /* Promotion scores. */
 #define SCORE_WRITER "2000"
@@ -59,6 +60,9 @@ struct marker {
     long long io_lost_ms; /* wall clock when replication was lost; 0 */
 };
 
+/* The marker's path for ctx's resource (RUN_DIR/mysql-RSC.state). */
+int geoha__mysql_marker_path(const struct geoha_ctx *ctx, char *path,
+                             size_t size);
 /* Read the marker at path; a missing file is ROLE_NONE (returns 0). */
 int geoha__mysql_marker_read(const char *path, struct marker *m);
 /* Replace the marker at path atomically (mode 0600, directory created). */
@@ -96,6 +100,15 @@ void geoha__mysql_record_decision(const struct geoha_ctx *ctx, const char *path,
  */
 int geoha__mysql_wait_applied(struct geoha_sql *c, const char *target,
                               const struct geoha_deadline *d, char **reached);
+
+/*
+ * The quorum guard's close for backend=azure: this region's server
+ * read-only over SQL, one try, no ARM (Azure's API may be what is gone).
+ * Azure's admin account may not be allowed SET GLOBAL read_only; the
+ * Drupal include's own guard is then what stops the writes. Always 0,
+ * *how says what happened.
+ */
+int geoha__mysql_azure_guard_close(struct geoha_ctx *ctx, const char **how);
 
 /* ---- the azure backend's own parameters ---- */
 

@@ -5,7 +5,9 @@
 #ifndef GEOHA_PROC_H
 #define GEOHA_PROC_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "geoha/util.h"
 
@@ -33,5 +35,36 @@ int geoha_proc_run(const char *const argv[], const char *const extra_env[],
                    struct geoha_proc_result *res);
 
 void geoha_proc_result_clear(struct geoha_proc_result *res);
+
+/*
+ * ---- resident helpers: this same program, run again with a hidden action ----
+ *
+ * An agent that needs a process living between its operations (file-sync's
+ * sync process, the quorum guard) runs its own executable again with one
+ * argument, the hidden action's name, detached from Pacemaker: double fork,
+ * a session of its own, stdin /dev/null, stdout and stderr appended to
+ * log_path (NULL or relative: /dev/null), every other descriptor closed,
+ * umask 077, working directory /. The environment (OCF_RESKEY_* included)
+ * is inherited, so the helper reads the same parameters. Returns once the
+ * intermediate child is reaped: 0, or -errno when a fork failed or this
+ * program's path cannot be read. The helper itself reports through its
+ * own pid file.
+ */
+int geoha_proc_spawn_self(const char *argv0, const char *action,
+                          const char *log_path);
+
+/*
+ * Whether pid is alive (not a zombie) and is this kind of helper: its
+ * first argument is action. Guards against a recycled pid.
+ */
+bool geoha_proc_self_alive(pid_t pid, const char *action);
+
+/*
+ * A helper's pid file: one decimal pid. geoha_proc_pid_read() returns 0
+ * and *pid, -ENOENT, or GEOHA_E_PARSE; geoha_proc_pid_write() replaces the
+ * file atomically with the caller's pid (mode 0600).
+ */
+int geoha_proc_pid_read(const char *path, pid_t *pid);
+int geoha_proc_pid_write(const char *path);
 
 #endif /* GEOHA_PROC_H */

@@ -4,7 +4,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -104,6 +107,48 @@ geoha_proc_run__output_is_bounded(void **state)
     geoha_proc_result_clear(&r);
 }
 
+static void
+geoha_proc_pid__round_trip_and_bad_files(void **state)
+{
+    char dir[] = "/tmp/geoha-test-pid-XXXXXX";
+    char path[256];
+    pid_t pid = 0;
+    FILE *f;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/x.pid", dir);
+    assert_int_equal(geoha_proc_pid_read(path, &pid), -ENOENT);
+    assert_int_equal(geoha_proc_pid_write(path), 0);
+    assert_int_equal(geoha_proc_pid_read(path, &pid), 0);
+    assert_int_equal(pid, getpid());
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("12abc\n", f);
+    fclose(f);
+    pid = 7;
+    assert_int_equal(geoha_proc_pid_read(path, &pid), GEOHA_E_PARSE);
+    assert_int_equal(pid, 7); /* untouched */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("1\n", f); /* init is never a helper */
+    fclose(f);
+    assert_int_equal(geoha_proc_pid_read(path, &pid), GEOHA_E_PARSE);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* A live process that is not the named helper, and dead pids, are not. */
+static void
+geoha_proc_self_alive__checks_the_action(void **state)
+{
+    (void)state;
+    assert_false(geoha_proc_self_alive(getpid(), "quorum-guard"));
+    assert_false(geoha_proc_self_alive(0, "quorum-guard"));
+    assert_false(geoha_proc_self_alive(1, "quorum-guard"));
+    assert_false(geoha_proc_self_alive(getpid(), NULL));
+}
+
 int
 main(void)
 {
@@ -114,6 +159,8 @@ main(void)
         cmocka_unit_test(geoha_proc_run__missing_program),
         cmocka_unit_test(geoha_proc_run__deadline_kills),
         cmocka_unit_test(geoha_proc_run__output_is_bounded),
+        cmocka_unit_test(geoha_proc_pid__round_trip_and_bad_files),
+        cmocka_unit_test(geoha_proc_self_alive__checks_the_action),
     };
 
     return cmocka_run_group_tests_name("proc", tests, NULL, NULL);
