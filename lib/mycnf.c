@@ -123,9 +123,32 @@ wipe_free(char *s)
     }
 }
 
+static bool
+group_listed(const char *const groups[], const char *g, size_t len)
+{
+    for (size_t i = 0; groups[i] != NULL; i++) {
+        if (strlen(groups[i]) == len && strncasecmp(g, groups[i], len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int
 geoha_mycnf_get(const char *text, const char *group, const char *key,
                 char **value, size_t *err_line)
+{
+    const char *const groups[] = { group, NULL };
+
+    if (group == NULL) {
+        return -EINVAL;
+    }
+    return geoha_mycnf_get_any(text, groups, key, value, err_line);
+}
+
+int
+geoha_mycnf_get_any(const char *text, const char *const groups[],
+                    const char *key, char **value, size_t *err_line)
 {
     const char *line = text;
     bool in_group = false;
@@ -133,7 +156,8 @@ geoha_mycnf_get(const char *text, const char *group, const char *key,
     size_t lineno = 0;
     int rc = 0;
 
-    if (text == NULL || group == NULL || key == NULL || value == NULL) {
+    if (text == NULL || groups == NULL || groups[0] == NULL || key == NULL
+        || value == NULL) {
         return -EINVAL;
     }
     while (*line != '\0' && rc == 0) {
@@ -172,8 +196,7 @@ geoha_mycnf_get(const char *text, const char *group, const char *key,
             while (close > g && is_space(close[-1])) {
                 close--;
             }
-            in_group = (strlen(group) == (size_t)(close - g)
-                        && strncasecmp(g, group, (size_t)(close - g)) == 0);
+            in_group = group_listed(groups, g, (size_t)(close - g));
             continue;
         }
         if (!in_group) {
@@ -231,7 +254,11 @@ geoha_mycnf_file_get(const char *path, const char *group, const char *key,
     if (path == NULL) {
         return -EINVAL;
     }
-    rc = geoha_file_read(path, GEOHA_MYCNF_MAX, &text, &len);
+    /* issue 17 item 5: a secret file is checked wherever it is read */
+    rc = geoha_file_check_private(path);
+    if (rc == 0) {
+        rc = geoha_file_read(path, GEOHA_MYCNF_MAX, &text, &len);
+    }
     if (rc != 0) {
         return rc;
     }

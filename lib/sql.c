@@ -16,6 +16,7 @@
 
 #include "geoha/file.h"
 #include "geoha/gtid.h"
+#include "geoha/mycnf.h"
 #include "geoha/sql.h"
 
 #define VALUE_MAX (2u * 1024u * 1024u) /* bytes of one column we keep */
@@ -39,93 +40,24 @@ geoha_sql_account_clear(struct geoha_sql_account *a)
     }
 }
 
-/* Option names compare with '-' and '_' as the same character. */
-static bool
-key_is(const char *key, const char *want)
-{
-    for (; *key != '\0' && *want != '\0'; key++, want++) {
-        char a = (*key == '-') ? '_' : (char)tolower((unsigned char)*key);
-        char b = (*want == '-') ? '_' : *want;
-
-        if (a != b) {
-            return false;
-        }
-    }
-    return *key == '\0' && *want == '\0';
-}
-
-/* Unquote and unescape value (in place) as MySQL's option reader does. */
-static int
-unquote(char *value)
-{
-    char *v = value, *w = value;
-    char q = 0;
-
-    if (*v == '"' || *v == '\'') {
-        q = *v++;
-    }
-    for (; *v != '\0'; v++) {
-        if (q != 0 && *v == q) {
-            v++;
-            while (*v == ' ' || *v == '\t') {
-                v++;
-            }
-            if (*v != '\0' && *v != '#') {
-                return GEOHA_E_PARSE; /* text after the closing quote */
-            }
-            *w = '\0';
-            return 0;
-        }
-        if (q == 0 && *v == '#') {
-            break; /* a comment */
-        }
-        if (*v == '\\' && v[1] != '\0') {
-            v++;
-            switch (*v) {
-            case 'n':
-                *w++ = '\n';
-                break;
-            case 't':
-                *w++ = '\t';
-                break;
-            case 'r':
-                *w++ = '\r';
-                break;
-            case 'b':
-                *w++ = '\b';
-                break;
-            case 's':
-                *w++ = ' ';
-                break;
-            default:
-                *w++ = *v;
-                break;
-            }
-            continue;
-        }
-        *w++ = *v;
-    }
-    if (q != 0) {
-        return GEOHA_E_PARSE; /* no closing quote */
-    }
-    *w = '\0';
-    geoha_strtrim(value); /* spaces before a comment */
-    return 0;
-}
-
 static int
 set_field(char *dst, size_t size, const char *value)
 {
     return geoha_strlcpy(dst, value, size) == 0 ? 0 : GEOHA_E_TOOBIG;
 }
 
+/*
+ * issue 17 item 3: one reader, lib/mycnf.c, whose rules are MariaDB's
+ * (a backslash before a character that is no escape stays, as
+ * my_print_defaults shows: "Rp\d9x" is that password, backslash and all).
+ */
 int
 geoha_sql_optfile_parse(const char *text, const char *group,
                         struct geoha_sql_account *out)
 {
+    static const char *const keys[] = { "user", "password", "ssl_ca" };
+    const char *const groups[] = { "client", group, NULL };
     struct geoha_sql_account acc;
-    char *copy = NULL, *line, *next;
-    bool in_group = false;
     int rc = 0;
 
     if (text == NULL || out == NULL) {
@@ -135,56 +67,27 @@ geoha_sql_optfile_parse(const char *text, const char *group,
         return GEOHA_E_TOOBIG;
     }
     memset(&acc, 0, sizeof(acc));
-    copy = strdup(text);
-    if (copy == NULL) {
-        return -ENOMEM;
-    }
-    for (line = copy; line != NULL && rc == 0; line = next) {
-        char *eq, *key, *value;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && rc == 0; i++) {
+        char *v = NULL;
 
-        next = strchr(line, '\n');
-        if (next != NULL) {
-            *next++ = '\0';
-        }
-        geoha_strtrim(line);
-        if (*line == '\0' || *line == '#' || *line == ';' || *line == '!') {
+        rc = geoha_mycnf_get_any(text, groups, keys[i], &v, NULL);
+        if (rc == -ENOENT) {
+            rc = 0;
             continue;
         }
-        if (*line == '[') {
-            char *close = strchr(line, ']');
-
-            if (close == NULL) {
-                rc = GEOHA_E_PARSE;
-                break;
-            }
-            *close = '\0';
-            key = geoha_strtrim(line + 1);
-            in_group = strcmp(key, "client") == 0
-                       || (group != NULL && strcmp(key, group) == 0);
-            continue;
-        }
-        if (!in_group) {
-            continue;
-        }
-        eq = strchr(line, '=');
-        if (eq == NULL) {
-            continue; /* a flag option such as "ssl" */
-        }
-        *eq = '\0';
-        key = geoha_strtrim(line);
-        value = geoha_strtrim(eq + 1);
-        rc = unquote(value);
         if (rc != 0) {
             break;
         }
-        if (key_is(key, "user")) {
-            rc = set_field(acc.user, sizeof(acc.user), value);
-        } else if (key_is(key, "password")) {
-            rc = set_field(acc.password, sizeof(acc.password), value);
+        if (i == 0) {
+            rc = set_field(acc.user, sizeof(acc.user), v);
+        } else if (i == 1) {
+            rc = set_field(acc.password, sizeof(acc.password), v);
             acc.has_password = true;
-        } else if (key_is(key, "ssl_ca")) {
-            rc = set_field(acc.ssl_ca, sizeof(acc.ssl_ca), value);
+        } else {
+            rc = set_field(acc.ssl_ca, sizeof(acc.ssl_ca), v);
         }
+        explicit_bzero(v, strlen(v));
+        free(v);
     }
     if (rc == 0 && acc.user[0] == '\0') {
         rc = GEOHA_E_CONFIG;
@@ -192,8 +95,6 @@ geoha_sql_optfile_parse(const char *text, const char *group,
     if (rc == 0) {
         *out = acc;
     }
-    explicit_bzero(copy, strlen(text));
-    free(copy);
     explicit_bzero(&acc, sizeof(acc));
     return rc;
 }
@@ -209,7 +110,11 @@ geoha_sql_optfile_read(const char *path, const char *group,
     if (path == NULL || out == NULL) {
         return -EINVAL;
     }
-    rc = geoha_file_read(path, GEOHA_SQL_OPTFILE_MAX, &text, &len);
+    /* issue 17 item 5: a secret file is checked wherever it is read */
+    rc = geoha_file_check_private(path);
+    if (rc == 0) {
+        rc = geoha_file_read(path, GEOHA_SQL_OPTFILE_MAX, &text, &len);
+    }
     if (rc != 0) {
         return rc;
     }
@@ -472,6 +377,24 @@ geoha_sql_connect(const struct geoha_sql_target *t,
     }
     if (geoha_deadline_expired(d)) {
         return GEOHA_E_DEADLINE;
+    }
+    /* issue 17 item 5: the account's option file is root-only on every
+     * connection (monitor too), not only when the parameters are checked */
+    if (t->defaults_file != NULL) {
+        int prc = geoha_file_check_private(t->defaults_file);
+
+        if (prc != 0) {
+            if (why != NULL && why_size > 0) {
+                geoha_snprintf(why, why_size, "option file '%s' %s",
+                               t->defaults_file,
+                               prc == GEOHA_E_INSECURE
+                                   ? "can be read by others or is not owned "
+                                     "by root (it must be mode 0600 or "
+                                     "0400, owned by root)"
+                                   : geoha_strerror(prc));
+            }
+            return prc;
+        }
     }
     c = calloc(1, sizeof(*c));
     if (c == NULL) {

@@ -104,6 +104,9 @@
 #define HEARTBEAT_S 1           /* an idle writer's heartbeat to its replicas */
 #define IO_ALIVE_WINDOW_MS 2500 /* watching for it (2.5 heartbeats) */
 #define ER_MASTER_FATAL_READING_BINLOG 1236
+/* issue 17 item 2: how long a replica whose writer answers but refuses it
+ * (login, privileges, TLS) keeps its score: a password rotation in flight */
+#define IO_REFUSED_BOUND_MS 5000
 #define ATTR_FORCE_SUFFIX "-force-promote"
 #define PEER_CHECK_S 60 /* how often a replica's monitor tries peer logins */
 
@@ -799,6 +802,25 @@ survey_peers(const struct agent *a, const struct geoha_sql_status *mine,
     }
 }
 
+/*
+ * Whether an IO thread error means the writer answered and refused us
+ * (login, privileges, host blocked, TLS), rather than "cannot reach it".
+ */
+static bool
+io_refused(unsigned err)
+{
+    static const unsigned refused[] = {
+        1044, 1045, 1129, 1130, 1227, 1251, 2026
+    };
+
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        if (err == refused[i]) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int
 monitor_replica(struct agent *a, struct geoha_sql *c,
                 const struct geoha_sql_status *st, struct marker *mk)
@@ -904,6 +926,7 @@ monitor_replica(struct agent *a, struct geoha_sql *c,
     } else {
         /* cut off from the writer: promotable for max_lag seconds */
         int64_t now = geoha_wall_ms();
+        int64_t lost_for;
         bool applied = false;
 
         if (mk->io_lost_ms == 0 && !ctx->probe) {
@@ -913,10 +936,28 @@ monitor_replica(struct agent *a, struct geoha_sql *c,
                        "io_error='%s'",
                        r.io_errno, r.io_error);
         }
-        if (mk->io_lost_ms != 0
-            && now - mk->io_lost_ms
-                   > geoha__mysql_semisync_cutoff_ms(ctx, max_lag * 1000)) {
-            set_score(a, NULL); /* stale */
+        lost_for = mk->io_lost_ms != 0 ? now - mk->io_lost_ms : 0;
+        if (io_refused(r.io_errno) && lost_for > IO_REFUSED_BOUND_MS) {
+            /* issue 17 item 2: the writer answers but will not let us
+             * replicate; this replica falls behind for good */
+            set_score(a, NULL);
+            geoha_exit_reason("Replication cannot connect to the writer "
+                              "(error %u for %lld s): %s",
+                              r.io_errno, (long long)(lost_for / 1000),
+                              r.io_error);
+            geoha_sql_replica_clear(&r);
+            return OCF_ERR_GENERIC;
+        }
+        if (lost_for > geoha__mysql_semisync_cutoff_ms(ctx, max_lag * 1000)) {
+            /* stale: not promotable, and said so (issue 17 item 2) */
+            set_score(a, NULL);
+            geoha_exit_reason("Replication has not reached the writer for "
+                              "%lld s (more than %s=%lld)%s%s",
+                              (long long)(lost_for / 1000), P_MAX_LAG, max_lag,
+                              r.io_errno != 0 ? ": " : "",
+                              r.io_errno != 0 ? r.io_error : "");
+            geoha_sql_replica_clear(&r);
+            return OCF_ERR_GENERIC;
         } else {
             geoha_gtid_text_subset(r.received, st->gtid_pos, &applied);
             if (geoha_sql_flavour(c) == GEOHA_SQL_MARIADB) {
@@ -978,6 +1019,15 @@ action_monitor(struct geoha_ctx *ctx)
             geoha_exit_reason("The database server is not running");
         }
         return OCF_NOT_RUNNING;
+    }
+    if (rc == GEOHA_E_INSECURE) {
+        /* issue 17 item 5: checked wherever the secret is read */
+        geoha_exit_reason("Parameter %s='%s' can be read by others or is not "
+                          "owned by root: it must be mode 0600 or 0400, "
+                          "owned by root",
+                          P_DEFAULTS_FILE,
+                          geoha_param_str(ctx, P_DEFAULTS_FILE));
+        return mk.role == ROLE_PROMOTED ? OCF_FAILED_PROMOTED : OCF_ERR_GENERIC;
     }
     if (rc != 0) {
         geoha_exit_reason("The database server does not answer (%s)",

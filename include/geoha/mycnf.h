@@ -1,5 +1,6 @@
 /*
- * geoha: reading a MySQL/MariaDB option file ("[client]\nuser=...\n
+ * geoha: reading a MySQL/MariaDB option file (the one reader for every
+ * option file geoha reads itself; issue 17 item 3) ("[client]\nuser=...\n
  * password=...") the way the client library reads it, so that a value
  * geoha passes on (for instance into Drupal's settings) is exactly the
  * value the mysql command-line client would use with the same file.
@@ -32,6 +33,14 @@
  */
 int geoha_mycnf_get(const char *text, const char *group, const char *key,
                     char **value, size_t *err_line);
+
+/*
+ * The same over several groups (a NULL-terminated list), read as the
+ * client library reads them: in the file's order, the last occurrence of
+ * key in any of them winning.
+ */
+int geoha_mycnf_get_any(const char *text, const char *const groups[],
+                        const char *key, char **value, size_t *err_line);
 
 /*
  * geoha_mycnf_get() on a file of at most GEOHA_MYCNF_MAX bytes; -errno

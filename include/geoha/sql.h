@@ -62,10 +62,11 @@ struct geoha_sql_account {
 };
 
 /*
- * Read [client] and then [group] (NULL: only [client]) of an option file's
- * text, the later value of a key winning; "ssl-ca" and "ssl_ca" are the
- * same key. Quoted values and backslash escapes as MySQL reads them;
- * "!include" lines are not followed. GEOHA_E_PARSE for a malformed line,
+ * Read [client] and [group] (NULL: only [client]) of an option file's
+ * text in the file's order, the last value of a key winning; "ssl-ca" and
+ * "ssl_ca" are the same key. Read by lib/mycnf.c, MariaDB's rules (issue 17
+ * item 3);
+ * "!include" lines are refused (GEOHA_E_PARSE, as a malformed line),
  * GEOHA_E_TOOBIG for a value longer than its field, GEOHA_E_CONFIG when no
  * user is given.
  */

@@ -67,6 +67,38 @@ geoha_sql_optfile_parse__quotes_and_groups(void **state)
     geoha_sql_account_clear(&a);
 }
 
+/*
+ * issue 17 items 2 and 3: MariaDB's rules (my_print_defaults): a backslash
+ * before a character that is no escape stays; a quote that does not close
+ * is part of the value. The old reader dropped the backslash, and the
+ * replica's login was refused (1045) forever.
+ */
+static void
+geoha_sql_optfile_parse__mariadb_rules(void **state)
+{
+    struct geoha_sql_account a;
+
+    (void)state;
+    assert_int_equal(geoha_sql_optfile_parse("[client]\nuser=repl\n"
+                                             "password=Rp\\d9x\n",
+                                             NULL, &a),
+                     0);
+    assert_string_equal(a.password, "Rp\\d9x");
+    assert_int_equal(geoha_sql_optfile_parse("[client]\nuser='a'b\n"
+                                             "password=\"abc\n",
+                                             NULL, &a),
+                     0);
+    assert_string_equal(a.user, "'a'b");
+    assert_string_equal(a.password, "\"abc");
+    /* groups in the file's order, the last occurrence winning */
+    assert_int_equal(geoha_sql_optfile_parse("[geoha]\nuser=g\n[client]\n"
+                                             "user=c\n",
+                                             "geoha", &a),
+                     0);
+    assert_string_equal(a.user, "c");
+    geoha_sql_account_clear(&a);
+}
+
 static void
 geoha_sql_optfile_parse__rejects(void **state)
 {
@@ -79,10 +111,9 @@ geoha_sql_optfile_parse__rejects(void **state)
     assert_int_equal(geoha_sql_optfile_parse("[client\nuser=a\n", NULL, &a),
                      GEOHA_E_PARSE);
     assert_int_equal(
-        geoha_sql_optfile_parse("[client]\npassword=\"abc\n", NULL, &a),
-        GEOHA_E_PARSE);
-    assert_int_equal(geoha_sql_optfile_parse("[client]\nuser='a'b\n", NULL, &a),
-                     GEOHA_E_PARSE);
+        geoha_sql_optfile_parse("[client]\nuser=a\n!include /etc/x.cnf\n",
+                                NULL, &a),
+        GEOHA_E_PARSE); /* issue 17 item 3: refused everywhere */
     assert_int_equal(
         geoha_sql_optfile_parse("[client]\npassword=x\n", NULL, &a),
         GEOHA_E_CONFIG);
@@ -537,6 +568,7 @@ main(void)
         cmocka_unit_test(geoha_sql_optfile_parse__client),
         cmocka_unit_test(geoha_sql_optfile_parse__quotes_and_groups),
         cmocka_unit_test(geoha_sql_optfile_parse__rejects),
+        cmocka_unit_test(geoha_sql_optfile_parse__mariadb_rules),
         cmocka_unit_test(geoha_sql_optfile_read__file),
         cmocka_unit_test(geoha_sql_quote__escapes),
         cmocka_unit_test(geoha_sql_replica_from_row__mariadb),
