@@ -101,6 +101,32 @@ connection(struct geoha_buf *b, const char *indent,
     }
 }
 
+/* The statements that make Drupal refuse service (HTTP 503, exception). */
+static void
+refuse(struct geoha_buf *out, const char *indent)
+{
+    geoha_buf_printf(out,
+                     "%sif (PHP_SAPI !== 'cli' && !headers_sent()) {\n"
+                     "%s  http_response_code(503);\n",
+                     indent, indent);
+    geoha_buf_printf(out, "%s  header('Retry-After: %d');\n", indent,
+                     GEOHA_DRUPAL_RETRY_AFTER_S);
+    geoha_buf_printf(out, "%s}\n%sif (class_exists(", indent, indent);
+    geoha_php_quote(out, HTTP_503_CLASS);
+    geoha_buf_printf(out,
+                     ")) {\n"
+                     "%s  throw new \\" HTTP_503_CLASS "(%d, ",
+                     indent, GEOHA_DRUPAL_RETRY_AFTER_S);
+    geoha_php_quote(out, PUBLIC_MESSAGE);
+    geoha_buf_printf(out,
+                     ");\n"
+                     "%s}\n"
+                     "%sthrow new \\RuntimeException(",
+                     indent, indent);
+    geoha_php_quote(out, PUBLIC_MESSAGE);
+    geoha_buf_puts(out, ");\n");
+}
+
 int
 geoha_drupal_render_active(const struct geoha_drupal_settings *s,
                            struct geoha_buf *out)
@@ -115,6 +141,21 @@ geoha_drupal_render_active(const struct geoha_drupal_settings *s,
     comment(out, "geoha-state: active writer=", s->writer.node,
             s->has_replica ? " replica=" : "",
             s->has_replica ? s->replica.node : "", NULL);
+    if (s->live_file != NULL) {
+        comment(out,
+                "Valid only while the cluster runs the resource here "
+                "(the file below",
+                NULL);
+        comment(out,
+                "lives in /run): after a reboot it refuses service until "
+                "then.",
+                NULL);
+        geoha_buf_puts(out, "if (!is_file(");
+        geoha_php_quote(out, s->live_file);
+        geoha_buf_puts(out, ")) {\n");
+        refuse(out, "  ");
+        geoha_buf_puts(out, "}\n");
+    }
     geoha_buf_puts(out, "$databases['default'] = [\n"
                         "  'default' => [\n");
     connection(out, "    ", s, &s->writer);
@@ -140,23 +181,7 @@ geoha_drupal_render_fail_closed(const char *rsc, const char *node,
     header(out, rsc, node);
     geoha_php_comment(out, "geoha-state: fail-closed");
     comment(out, "Drupal must not run on this node now: ", why, NULL);
-    geoha_buf_puts(out, "if (PHP_SAPI !== 'cli' && !headers_sent()) {\n"
-                        "  http_response_code(503);\n");
-    geoha_buf_printf(out, "  header('Retry-After: %d');\n",
-                     GEOHA_DRUPAL_RETRY_AFTER_S);
-    geoha_buf_puts(out, "}\n"
-                        "if (class_exists(");
-    geoha_php_quote(out, HTTP_503_CLASS);
-    geoha_buf_printf(out,
-                     ")) {\n"
-                     "  throw new \\" HTTP_503_CLASS "(%d, ",
-                     GEOHA_DRUPAL_RETRY_AFTER_S);
-    geoha_php_quote(out, PUBLIC_MESSAGE);
-    geoha_buf_puts(out, ");\n"
-                        "}\n"
-                        "throw new \\RuntimeException(");
-    geoha_php_quote(out, PUBLIC_MESSAGE);
-    geoha_buf_puts(out, ");\n");
+    refuse(out, "");
     return out->error;
 }
 

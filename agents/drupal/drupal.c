@@ -60,6 +60,8 @@
 #define P_MODE "mode"
 #define P_MODE_DEFAULT "0640"
 #define P_ON_CHANGE "on_change"
+#define P_LIVE_DIR "live_dir"
+#define P_LIVE_DIR_DEFAULT "/run/geoha-drupal"
 
 /* The option-file group holding Drupal's account. */
 #define CNF_GROUP "client"
@@ -485,10 +487,64 @@ rsc_name(const struct geoha_ctx *ctx, char out[128])
     }
 }
 
+/* The boot-scoped marker the active include requires (issue 16). */
+static int
+live_path(const struct geoha_ctx *ctx, char path[PATH_MAX])
+{
+    char rsc[128];
+
+    rsc_name(ctx, rsc);
+    return geoha_snprintf(path, PATH_MAX, "%s/%s.live",
+                          geoha_param_str(ctx, P_LIVE_DIR), rsc);
+}
+
+static int
+live_set(const struct geoha_ctx *ctx)
+{
+    char path[PATH_MAX];
+    int rc = live_path(ctx, path);
+
+    if (rc == 0) {
+        rc = geoha_dir_ensure(geoha_param_str(ctx, P_LIVE_DIR), 0755);
+    }
+    if (rc == 0) {
+        rc = geoha_file_replace(path, "", 0, 0, 0, 0644);
+    }
+    if (rc != 0) {
+        geoha_exit_reason("Cannot write the include's marker in %s='%s': %s",
+                          P_LIVE_DIR, geoha_param_str(ctx, P_LIVE_DIR),
+                          geoha_strerror(rc));
+        return OCF_ERR_GENERIC;
+    }
+    return OCF_SUCCESS;
+}
+
+/* Remove the marker: the active include refuses service from now on. */
+static void
+live_clear(const struct geoha_ctx *ctx)
+{
+    char path[PATH_MAX];
+
+    if (live_path(ctx, path) == 0 && unlink(path) != 0 && errno != ENOENT) {
+        geoha_warn("Cannot remove the include's marker | file='%s' "
+                   "error='%s'",
+                   path, geoha_strerror(-errno));
+    }
+}
+
+static bool
+live_present(const struct geoha_ctx *ctx)
+{
+    char path[PATH_MAX];
+
+    return live_path(ctx, path) == 0 && access(path, F_OK) == 0;
+}
+
 static int
 render_active(struct geoha_ctx *ctx, const struct cfg *c, const char *writer,
               struct geoha_buf *out)
 {
+    char live[PATH_MAX];
     struct geoha_drupal_settings s;
     const char *local = NULL;
     const char *wv = geoha_map_get(c->endpoints, writer);
@@ -511,6 +567,12 @@ render_active(struct geoha_ctx *ctx, const struct cfg *c, const char *writer,
     s.prefix = geoha_param_str(ctx, P_PREFIX);
     s.collation = geoha_param_str(ctx, P_COLLATION);
     s.ssl_ca = geoha_param_str(ctx, P_SSL_CA);
+    if (live_path(ctx, live) != 0) {
+        geoha_exit_reason("Parameter %s='%s' is too long", P_LIVE_DIR,
+                          geoha_param_str(ctx, P_LIVE_DIR));
+        return OCF_ERR_CONFIGURED;
+    }
+    s.live_file = live;
     s.writer.node = writer;
     geoha_hostport_parse(wv, 0, &s.writer.hp);
     if (geoha_param_bool(ctx, P_LOCAL_REPLICA)
@@ -695,6 +757,8 @@ fail_closed(struct geoha_ctx *ctx, const struct cfg *c, const char *why,
     int rc;
 
     *changed = false;
+    /* the marker first: an active include refuses service at once */
+    live_clear(ctx);
     rc = current_read(c, &cur);
     if (rc == 0 && cur.state == GEOHA_DRUPAL_FAIL_CLOSED) {
         current_clear(&cur);
@@ -816,12 +880,17 @@ action_start(struct geoha_ctx *ctx)
         geoha_info("Drupal's settings already point at the writer | "
                    "writer='%s' file='%s'",
                    writer, c->settings_file);
-        rc = OCF_SUCCESS;
+        rc = live_set(ctx);
         goto done;
     }
     changed = (rc != 0 || cur.len != want.len
                || memcmp(cur.text, want.data, want.len) != 0);
     rc = write_include(c, &want, c->uid, c->gid, c->mode);
+    if (rc != OCF_SUCCESS) {
+        goto done;
+    }
+    /* only now: an include left from before (a reboot) never goes live */
+    rc = live_set(ctx);
     if (rc != OCF_SUCCESS) {
         goto done;
     }
@@ -935,6 +1004,14 @@ action_monitor(struct geoha_ctx *ctx)
                           "ocf:geoha:drupal",
                           c->settings_file);
         rc = OCF_ERR_GENERIC;
+        goto done;
+    }
+    if (!live_present(ctx)) {
+        /* after a reboot, or closed by the quorum guard: refuses service */
+        geoha_info("The include is active but its marker in %s is gone: "
+                   "it refuses service | file='%s'",
+                   geoha_param_str(ctx, P_LIVE_DIR), c->settings_file);
+        rc = OCF_NOT_RUNNING;
         goto done;
     }
     rc = find_writer(ctx, c, 0, writer, &n);
@@ -1089,7 +1166,11 @@ static const struct geoha_param params[] = {
     { .name = P_DATABASE,
       .type = GEOHA_PT_STRING,
       .required = true,
-      .shortdesc = "Drupal's database name" },
+      .shortdesc = "Drupal's database name",
+      .longdesc = "The name of the database (schema) Drupal's tables are "
+                  "in, the same on every server, e.g. drupal (at most 64 "
+                  "characters): the 'database' key of every connection in "
+                  "the include." },
     { .name = P_DEFAULTS_FILE,
       .type = GEOHA_PT_PATH,
       .required = true,
@@ -1158,6 +1239,18 @@ static const struct geoha_param params[] = {
                   "GEOHA_STATE (active or fail-closed) and GEOHA_WRITER in "
                   "its environment. Its failure fails start; after stop it "
                   "is only logged." },
+    { .name = P_LIVE_DIR,
+      .type = GEOHA_PT_PATH,
+      .default_value = P_LIVE_DIR_DEFAULT,
+      .shortdesc = "Where the include's boot-scoped marker lives",
+      .longdesc = "A directory on a tmpfs that a reboot empties (under "
+                  "/run). While the cluster runs this resource, a file "
+                  "RSC.live is kept there, and the active include refuses "
+                  "service unless it exists: after a power loss or a "
+                  "reboot the include on disk fails closed until the "
+                  "cluster has started the resource again. The web "
+                  "server's user must be able to see the file (the "
+                  "directory is made mode 0755)." },
 };
 
 static const struct geoha_action actions[] = {

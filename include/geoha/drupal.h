@@ -48,6 +48,15 @@ struct geoha_drupal_settings {
     const char *prefix;    /* NULL: not rendered */
     const char *collation; /* NULL: not rendered */
     const char *ssl_ca;    /* NULL: no TLS options */
+    /*
+     * NULL: none. Else the active include refuses service (as the
+     * fail-closed one does) unless this file exists. The agent keeps it
+     * on a tmpfs (/run) while the include is meant to be active, so after
+     * a power loss or reboot the include on disk fails closed until the
+     * cluster has started the resource again, and removing the file is
+     * the fastest way to close it.
+     */
+    const char *live_file;
     struct geoha_drupal_conn writer;
     bool has_replica;
     struct geoha_drupal_conn replica;
