@@ -27,6 +27,7 @@ use the same prefix.
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -78,6 +79,15 @@ def fence_profile():
 
 def now():
     return time.monotonic()
+
+
+# corosync's votequorum lines about this node's quorum (timestamp: hires)
+COROSYNC_QUORUM_RE = re.compile(
+    r"^(\w{3} +\d+ \d\d:\d\d:\d\d)\.(\d{3}) \[\d+\] \S+ corosync "
+    r"\w+ +\[QUORUM\] (.*)$")
+QUORUM_LOST = "This node is within the non-primary component"
+QUORUM_OK = "This node is within the primary component"
+QUORUM_START = "Using quorum provider"
 
 
 QUIET = False   # the demo prints its own timeline
@@ -231,7 +241,9 @@ class Cluster:
     def env(self, extra=None):
         e = {"PATH": PATH, "LANG": "C.UTF-8", "HOME": "/root",
              "PCMK_logfile": "/var/log/pacemaker/pacemaker.log",
-             "PCMK_logfacility": "none"}
+             "PCMK_logfacility": "none",
+             # the agents' quorum guards (no syslog inside a node)
+             "GEOHA_GUARD_LOG": "/var/log/geoha-guard.log"}
         if extra:
             e.update(extra)
         return e
@@ -833,6 +845,24 @@ class Cluster:
         run(["ip", "-n", self.sw, "link", "set", self.port(host),
              "nomaster"])
 
+    def uncut(self):
+        """Undo cut() only (the witness stays as it is)."""
+        for h in NODES:
+            run(["ip", "-n", self.sw, "link", "set", self.port(h), "type",
+                 "bridge_slave", "isolated", "off"])
+
+    def arm_down(self):
+        """Azure's API unreachable from the nodes: the azure namespace's
+        bridge port is detached (the mock Azure, and behind it the VMs'
+        power and Traffic Manager, answer nobody; the harness still reaches
+        it inside its namespace). Reversed by arm_up() or heal()."""
+        run(["ip", "-n", self.sw, "link", "set", self.port("azure"),
+             "nomaster"])
+
+    def arm_up(self):
+        run(["ip", "-n", self.sw, "link", "set", self.port("azure"),
+             "master", "br0"])
+
     def heal(self):
         for h in HOSTS:
             run(["ip", "-n", self.sw, "link", "set", self.port(h), "master",
@@ -844,6 +874,46 @@ class Cluster:
             self.start_witness()
 
     # ---------------------------------------------------------- status
+    def quorum_events(self, host):
+        """[(wall time, what)] from HOST's corosync log, what being "lost"
+        (votequorum's "[QUORUM] This node is within the non-primary
+        component and will NOT provide any services."), "quorate" ("...
+        within the primary component and will provide service.") or
+        "start" (a corosync process started: "[QUORUM] Using quorum
+        provider"; a node boots inquorate without a "lost" line).
+        corosync's hires timestamps ("Dec 03 17:59:28.711") are the node's
+        local time without a year; the nodes share the host's clock and
+        /etc/localtime and run without TZ, so time.mktime() on the host
+        converts them (to the millisecond)."""
+        p = os.path.join(self.node_dir(host), "var-log", "corosync",
+                         "corosync.log")
+        out = []
+        year = time.localtime().tm_year
+        try:
+            f = open(p, errors="replace")
+        except OSError:
+            return out
+        with f:
+            for line in f:
+                m = COROSYNC_QUORUM_RE.match(line)
+                if not m:
+                    continue
+                what = m.group(3)
+                kind = ("lost" if what.startswith(QUORUM_LOST) else
+                        "quorate" if what.startswith(QUORUM_OK) else
+                        "start" if what.startswith(QUORUM_START) else None)
+                if kind is None:
+                    continue
+                t = None
+                for y in (year, year - 1):
+                    tm = time.strptime(f"{y} {m.group(1)}",
+                                       "%Y %b %d %H:%M:%S")
+                    t = time.mktime(tm) + int(m.group(2)) / 1000.0
+                    if t <= time.time() + 86400:
+                        break
+                out.append((t, kind))
+        return out
+
     def crm_mon(self, host, timeout=8):
         """Parsed `crm_mon --output-as=xml` as seen from HOST, or None."""
         if host in self.power_off:

@@ -515,6 +515,15 @@ class GeohaCluster(cluster.Cluster):
         threading.Thread(target=self._supervise, daemon=True).start()
         super().watch_forever()
 
+    def arm_down(self):
+        """Azure's API unreachable (cluster.Cluster.arm_down). Native
+        backend only: with backend=azure the database servers live in the
+        azure namespace too, and would be cut off with it."""
+        if self.backend == "azure":
+            raise HarnessError("arm_down detaches the azure namespace, "
+                               "which holds backend=azure's servers")
+        super().arm_down()
+
     def crash_mysqld(self, host):
         """SIGKILL the node's mariadbd only (a crash); the supervisor
         starts it again after restart_s."""
