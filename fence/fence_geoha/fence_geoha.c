@@ -3,14 +3,22 @@
  * fencing (Traffic Manager endpoint, MySQL flexible server).
  *
  * Options come from options.c; this file sets up the ARM client and runs
- * one action. Only main() returns fence exit codes; everything below
- * returns library result codes (0 or negative), turned into an exit code
- * by fence_exit().
+ * one action. off and reboot run their fabric steps in child processes
+ * beside the power-off (see "fabric fencing" below); the fenced VM's
+ * region gets region_timeout to answer at all. Only main() returns fence
+ * exit codes; everything below returns library result codes (0 or
+ * negative), turned into an exit code by fence_exit().
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -472,6 +480,52 @@ power_read(struct fence *f, const struct geoha_deadline *d, enum power *out)
     return rc;
 }
 
+/* ---- the VM's region ---- */
+
+/*
+ * The deadline for a first answer from the fenced VM's region:
+ * region_timeout from now, never past outer. A region that is down does
+ * not answer at all (its requests hang): waiting for it longer only
+ * delays the next fencing level.
+ */
+static struct geoha_deadline
+region_deadline(const struct fence *f, const struct geoha_deadline *outer)
+{
+    return geoha_deadline_min(outer,
+                              fence_opt_ll(f->o, O_REGION_TIMEOUT) * 1000);
+}
+
+/* Whole seconds, rounded up, from now to d (for messages). */
+static long long
+seconds_left(const struct geoha_deadline *d)
+{
+    return (long long)((geoha_deadline_left_ms(d) + 999) / 1000);
+}
+
+/*
+ * The first read of the VM's power state, within region_timeout (and
+ * outer). When the region did not answer, *silent is set and f->err says
+ * so: the caller fails now instead of spending power_timeout on it.
+ */
+static int
+power_read_first(struct fence *f, const struct geoha_deadline *outer,
+                 enum power *out, bool *silent)
+{
+    struct geoha_deadline rd = region_deadline(f, outer);
+    long long bound_s = seconds_left(&rd);
+    int rc = power_read(f, &rd, out);
+
+    *silent = rc != 0 && geoha_arm_unreachable(f->arm, rc);
+    if (*silent) {
+        geoha_warn("The VM's region did not answer | vm='%s' within_s=%lld "
+                   "error='%s'",
+                   f->plug, bound_s, geoha_arm_why(f->arm, rc));
+        geoha_snprintf(f->err, sizeof(f->err),
+                       "the region did not answer within %lld s", bound_s);
+    }
+    return rc;
+}
+
 /* Poll until the power state is (or is not) off, within d. */
 static int
 power_wait(struct fence *f, bool want_off, const struct geoha_deadline *d,
@@ -583,13 +637,72 @@ done:
 
 /* ---- fabric fencing ---- */
 
-struct fabric {
-    bool tm_done; /* the endpoint is disabled */
-    bool db_sent; /* a stop was requested */
-    int failures;
-    struct geoha_arm_op db_op;
-    char db_name[GEOHA_MAPVAL_MAX];
+/*
+ * What became of one step of off/reboot: the words of the summary line
+ * ("tm_endpoint=disabled db_server=no-answer power_off=no-answer").
+ */
+enum outcome {
+    OC_NOT_CONFIGURED,  /* the step is not configured */
+    OC_NO_ANSWER,       /* Azure did not answer within the step's bound */
+    OC_FAILED,          /* Azure answered with an error, or no request */
+    OC_UNMAPPED,        /* the target is not in the step's map */
+    OC_DISABLED,        /* the Traffic Manager endpoint is disabled */
+    OC_REPLICA,         /* the database server is a replica: left alone */
+    OC_ALREADY_STOPPED, /* the database server is stopped or stopping */
+    OC_BUSY,            /* another operation runs on the server */
+    OC_STOP_REQUESTED,  /* the stop is sent, not seen to end */
+    OC_STOPPED,         /* the database server is stopped */
+    OC_CONFIRMED,       /* the VM is off: power-off confirmed */
+    OC_ALREADY_OFF,     /* the VM was off already */
+    OC_TIMED_OUT,       /* the VM was not off within power_timeout */
+    OC_N,
 };
+
+static const char *const outcome_names[OC_N] = {
+    [OC_NOT_CONFIGURED] = "not-configured",
+    [OC_NO_ANSWER] = "no-answer",
+    [OC_FAILED] = "failed",
+    [OC_UNMAPPED] = "unmapped",
+    [OC_DISABLED] = "disabled",
+    [OC_REPLICA] = "replica",
+    [OC_ALREADY_STOPPED] = "already-stopped",
+    [OC_BUSY] = "busy",
+    [OC_STOP_REQUESTED] = "stop-requested",
+    [OC_STOPPED] = "stopped",
+    [OC_CONFIRMED] = "confirmed",
+    [OC_ALREADY_OFF] = "already-off",
+    [OC_TIMED_OUT] = "timed-out",
+};
+
+/* A failed ARM call: no answer (the region or ARM is silent) or a refusal. */
+static enum outcome
+outcome_of(struct fence *f, int rc)
+{
+    return geoha_arm_unreachable(f->arm, rc) ? OC_NO_ANSWER : OC_FAILED;
+}
+
+/* A step's progress, from the step's process to the agent's. */
+struct step_msg {
+    int32_t outcome;
+    int32_t final; /* 0: the request is sent, the step goes on */
+};
+
+/* Tell the agent's process how the step stands; rfd < 0: the step runs
+ * in that process itself. */
+static void
+step_report(int rfd, enum outcome oc, bool final)
+{
+    struct step_msg m = { .outcome = (int32_t)oc, .final = final ? 1 : 0 };
+    ssize_t n;
+
+    if (rfd < 0) {
+        return;
+    }
+    /* One write under PIPE_BUF: atomic, read whole by the agent. */
+    do {
+        n = write(rfd, &m, sizeof(m));
+    } while (n < 0 && errno == EINTR);
+}
 
 static const char *
 map_target(struct fence *f, const struct geoha_map *m)
@@ -615,9 +728,15 @@ resource_path(char *dst, size_t size, const char *sub, const char *rg,
     return geoha_arm_path(dst, size, sub, rg, provider, name_or_id, NULL);
 }
 
-static void
-fabric_tm(struct fence *f, struct fabric *fb, const struct geoha_deadline *d)
+/*
+ * Disable the target's Traffic Manager endpoint. Traffic Manager is
+ * global: this answers while the fenced region is down, so it is bounded
+ * by fabric_timeout, not region_timeout, and waits for nothing else.
+ */
+static enum outcome
+step_tm(struct fence *f, int rfd)
 {
+    struct geoha_deadline d = deadline_s(fence_opt_ll(f->o, O_FABRIC_TIMEOUT));
     struct geoha_map m;
     char err[ERR_MAX];
     char base[GEOHA_ARM_PATH_MAX];
@@ -629,17 +748,17 @@ fabric_tm(struct fence *f, struct fabric *fb, const struct geoha_deadline *d)
     json_t *body = NULL;
     int rc;
 
+    (void)rfd; /* one request: its final report is all there is */
     if (profile == NULL || profile[0] == '\0'
         || parse_map(f, O_TM_ENDPOINTS, &m, err, sizeof(err)) != 0) {
-        return;
+        return OC_NOT_CONFIGURED;
     }
     ep = map_target(f, &m);
     if (ep == NULL) {
-        fb->failures++;
         geoha_err("Fabric fencing: no Traffic Manager endpoint for the "
                   "target in tm_endpoints | node='%s' plug='%s'",
                   f->target != NULL ? f->target : "", f->plug);
-        return;
+        return OC_UNMAPPED;
     }
     rc = resource_path(base, sizeof(base), f->sub, rg != NULL ? rg : f->rg,
                        PROVIDER_TM, profile);
@@ -648,38 +767,45 @@ fabric_tm(struct fence *f, struct fabric *fb, const struct geoha_deadline *d)
     }
     body = json_pack("{s:{s:s}}", "properties", "endpointStatus", "Disabled");
     if (rc != 0 || body == NULL) {
-        fb->failures++;
         geoha_err("Fabric fencing: cannot build the endpoint request | "
                   "endpoint='%s'",
                   ep);
         json_decref(body);
-        return;
+        return OC_FAILED;
     }
     geoha_info("Fabric fencing: disabling the Traffic Manager endpoint | "
                "profile='%s' endpoint='%s'",
                profile, ep);
-    rc = geoha_arm_call(f->arm, GEOHA_ARM_PATCH, path, API_NETWORK, body, d,
+    rc = geoha_arm_call(f->arm, GEOHA_ARM_PATCH, path, API_NETWORK, body, &d,
                         NULL);
     json_decref(body);
     if (rc != 0) {
-        fb->failures++;
         geoha_err("Fabric fencing: disabling the Traffic Manager endpoint "
-                  "failed; going on with the power-off | endpoint='%s' "
-                  "error='%s'",
-                  ep, geoha_arm_last_error(f->arm));
-        return;
+                  "failed; the power-off goes on | endpoint='%s' error='%s'",
+                  ep, geoha_arm_why(f->arm, rc));
+        return outcome_of(f, rc);
     }
-    fb->tm_done = true;
     geoha_notice("Fabric fencing: Traffic Manager endpoint disabled | "
                  "profile='%s' endpoint='%s'",
                  profile, ep);
+    return OC_DISABLED;
 }
 
-/* Send the stop of the target's database server when it is a writer. */
-static void
-fabric_db(struct fence *f, struct fabric *fb, const struct geoha_deadline *d)
+/*
+ * Stop the target's database server when it is a writer, and follow the
+ * stop up to fabric_timeout. The server lives in the fenced region: in
+ * an outage its read hangs like the VM's, so the first answer is awaited
+ * for region_timeout at most. Reports OC_STOP_REQUESTED (not final) once
+ * the stop is sent.
+ */
+static enum outcome
+step_db(struct fence *f, int rfd)
 {
+    struct geoha_deadline d = deadline_s(fence_opt_ll(f->o, O_FABRIC_TIMEOUT));
+    struct geoha_deadline rd = region_deadline(f, &d);
+    long long bound_s = seconds_left(&rd);
     struct geoha_map m;
+    struct geoha_arm_op op;
     char err[ERR_MAX];
     char path[GEOHA_ARM_PATH_MAX];
     char stop[GEOHA_ARM_PATH_MAX + 8];
@@ -689,32 +815,42 @@ fabric_db(struct fence *f, struct fabric *fb, const struct geoha_deadline *d)
     char state[32] = "";
     const char *s;
     json_t *j = NULL;
+    enum outcome oc;
     int rc;
 
     if (strcmp(fence_opt(f->o, O_DB_ACTION), "none") == 0
         || parse_map(f, O_DB_SERVERS, &m, err, sizeof(err)) != 0 || m.n == 0) {
-        return;
+        return OC_NOT_CONFIGURED;
     }
     server = map_target(f, &m);
     if (server == NULL) {
-        fb->failures++;
         geoha_err("Fabric fencing: no database server for the target in "
                   "db_servers | node='%s' plug='%s'",
                   f->target != NULL ? f->target : "", f->plug);
-        return;
+        return OC_UNMAPPED;
     }
-    geoha_strlcpy(fb->db_name, server, sizeof(fb->db_name));
     rc = resource_path(path, sizeof(path), f->sub, rg != NULL ? rg : f->rg,
                        PROVIDER_DB, server);
-    if (rc == 0) {
-        rc = geoha_arm_get(f->arm, path, API_MYSQL, d, &j);
-    }
     if (rc != 0) {
-        fb->failures++;
-        geoha_err("Fabric fencing: reading the database server failed; "
-                  "going on with the power-off | server='%s' error='%s'",
-                  server, geoha_arm_why(f->arm, rc));
-        return;
+        geoha_err("Fabric fencing: cannot build the database server's path "
+                  "| server='%s'",
+                  server);
+        return OC_FAILED;
+    }
+    rc = geoha_arm_get(f->arm, path, API_MYSQL, &rd, &j);
+    if (rc != 0) {
+        oc = outcome_of(f, rc);
+        if (oc == OC_NO_ANSWER) {
+            geoha_err("Fabric fencing: the database server's region did not "
+                      "answer within %lld s; the power-off goes on | "
+                      "server='%s' error='%s'",
+                      bound_s, server, geoha_arm_why(f->arm, rc));
+        } else {
+            geoha_err("Fabric fencing: reading the database server failed; "
+                      "the power-off goes on | server='%s' error='%s'",
+                      server, geoha_arm_why(f->arm, rc));
+        }
+        return oc;
     }
     /* Copies: j goes before the stop is sent. */
     s = geoha_arm_json_str(j, "properties.replicationRole");
@@ -726,126 +862,364 @@ fabric_db(struct fence *f, struct fabric *fb, const struct geoha_deadline *d)
         geoha_info("Fabric fencing: the database server is a replica; left "
                    "as it is | server='%s'",
                    server);
-        return;
+        return OC_REPLICA;
     }
     if (strcasecmp(state, "Stopped") == 0
         || strcasecmp(state, "Stopping") == 0) {
         geoha_notice("Fabric fencing: the database server is already %s | "
                      "server='%s'",
                      state, server);
-        return;
+        return OC_ALREADY_STOPPED;
     }
-    geoha_snprintf(stop, sizeof(stop), "%s/stop", path);
+    if (geoha_snprintf(stop, sizeof(stop), "%s/stop", path) != 0) {
+        return OC_FAILED;
+    }
     geoha_info("Fabric fencing: stopping the writer database server | "
                "server='%s' role='%s'",
                server, role);
-    rc = geoha_arm_send(f->arm, GEOHA_ARM_POST, stop, API_MYSQL, NULL, d,
-                        &fb->db_op);
+    geoha_arm_op_init(&op);
+    rc = geoha_arm_send(f->arm, GEOHA_ARM_POST, stop, API_MYSQL, NULL, &d, &op);
     if (rc == GEOHA_E_REMOTE && geoha_arm_last_status(f->arm) == 409) {
         geoha_notice("Fabric fencing: another operation is running on the "
                      "database server; not waiting for it | server='%s' "
                      "detail='%s'",
                      server, geoha_arm_last_error(f->arm));
-        return;
+        oc = OC_BUSY;
+        goto done;
     }
     if (rc != 0) {
-        fb->failures++;
         geoha_err("Fabric fencing: stopping the database server failed; "
-                  "going on with the power-off | server='%s' error='%s'",
-                  server, geoha_arm_last_error(f->arm));
-        return;
+                  "the power-off goes on | server='%s' error='%s'",
+                  server, geoha_arm_why(f->arm, rc));
+        oc = outcome_of(f, rc);
+        goto done;
     }
-    fb->db_sent = true;
-}
-
-/* After the power operation: how did the database stop end? */
-static void
-fabric_db_finish(struct fence *f, struct fabric *fb,
-                 const struct geoha_deadline *fabric_d)
-{
-    struct geoha_deadline d = *fabric_d;
-    int rc;
-
-    if (!fb->db_sent) {
-        return;
-    }
+    step_report(rfd, OC_STOP_REQUESTED, false);
+    /* The stop runs in Azure while the VM powers off; a last look even
+     * when fabric_timeout is (nearly) spent. */
     if (geoha_deadline_left_ms(&d) < LAST_LOOK_MS) {
         geoha_deadline_init(&d, LAST_LOOK_MS);
     }
-    rc = geoha_arm_lro_wait(f->arm, &fb->db_op, &d, NULL);
+    rc = geoha_arm_lro_wait(f->arm, &op, &d, NULL);
     if (rc == 0) {
         geoha_notice("Fabric fencing: database server stopped | server='%s'",
-                     fb->db_name);
+                     server);
+        oc = OC_STOPPED;
     } else if (rc == GEOHA_E_DEADLINE) {
         geoha_warn("Fabric fencing: the database server stop is still "
                    "running (requested, not waited for beyond "
                    "fabric_timeout) | server='%s'",
-                   fb->db_name);
+                   server);
+        oc = OC_STOP_REQUESTED;
     } else {
-        fb->failures++;
         geoha_err("Fabric fencing: the database server stop failed | "
                   "server='%s' error='%s'",
-                  fb->db_name, geoha_arm_last_error(f->arm));
+                  server, geoha_arm_why(f->arm, rc));
+        oc = OC_FAILED;
+    }
+done:
+    geoha_arm_op_clear(&op);
+    return oc;
+}
+
+/*
+ * Fabric steps run in processes of their own, at the same time as the
+ * power-off (arm.h: one ARM client per process, and a client waits on
+ * one request at a time). So the global Traffic Manager endpoint is
+ * disabled at once even while the fenced region's requests hang, and the
+ * database server's region_timeout runs beside the VM's instead of after
+ * it: a region outage costs region_timeout once.
+ */
+typedef enum outcome (*step_fn)(struct fence *f, int rfd);
+
+/* Time a worker that reported its end gets to exit, before SIGKILL. */
+#define WORKER_EXIT_MS 1000
+
+struct worker {
+    const char *what; /* summary key */
+    pid_t pid;        /* 0: no process (not started, or ran inline) */
+    int fd;           /* read end of its pipe, -1: closed */
+    enum outcome oc;
+    bool requested; /* its request is sent, or it gave up */
+    bool final;     /* its outcome is final */
+};
+
+static void
+worker_init(struct worker *w, const char *what)
+{
+    w->what = what;
+    w->pid = 0;
+    w->fd = -1;
+    w->oc = OC_NOT_CONFIGURED;
+    w->requested = true;
+    w->final = true;
+}
+
+static void __attribute__((noreturn))
+worker_main(struct fence *f, const char *what, step_fn fn, int rfd)
+{
+    struct geoha_arm_client *own = NULL;
+    char err[ERR_MAX] = "";
+    enum outcome oc = OC_FAILED;
+
+    (void)signal(SIGPIPE, SIG_IGN);
+    /* A client of its own. The agent's (a copy of its curl handle and
+     * connections) is never used nor freed here: that would talk on the
+     * agent's sockets. */
+    if (geoha_arm_client_new(&f->cfg, err, sizeof(err), &own) == 0) {
+        f->arm = own;
+        oc = fn(f, rfd);
+    } else {
+        geoha_err("Fabric fencing: no ARM client for the step | step=%s "
+                  "error='%s'",
+                  what, err);
+    }
+    step_report(rfd, oc, true);
+    geoha_arm_client_free(own);
+    fflush(stderr);
+    _exit(0);
+}
+
+/* Start fn in a process of its own; if that fails, run it here. */
+static void
+worker_run(struct fence *f, struct worker *w, step_fn fn)
+{
+    int p[2];
+    pid_t pid;
+    int e;
+
+    w->oc = OC_NO_ANSWER; /* what it is if it never reports */
+    w->requested = false;
+    w->final = false;
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        e = errno;
+        goto here;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        worker_main(f, w->what, fn, p[1]);
+    }
+    e = errno;
+    close(p[1]);
+    if (pid < 0) {
+        close(p[0]);
+        goto here;
+    }
+    w->pid = pid;
+    w->fd = p[0];
+    return;
+here:
+    geoha_warn("Fabric fencing: no process for the step; running it before "
+               "the power-off | step=%s error='%s'",
+               w->what, strerror(e));
+    w->oc = fn(f, -1);
+    w->requested = true;
+    w->final = true;
+}
+
+/* Take one report from w, waiting until d at most. Returns false when d
+ * passed or the worker has ended (its pipe is closed). */
+static bool
+worker_read(struct worker *w, const struct geoha_deadline *d)
+{
+    struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
+    struct step_msg m;
+    int64_t left = geoha_deadline_left_ms(d);
+    ssize_t n;
+    int ready;
+
+    if (w->fd < 0 || left <= 0) {
+        return false;
+    }
+    ready = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+    if (ready < 0 && errno == EINTR) {
+        return true;
+    }
+    if (ready <= 0) {
+        return false;
+    }
+    n = read(w->fd, &m, sizeof(m));
+    if (n < 0 && errno == EINTR) {
+        return true;
+    }
+    if (n != (ssize_t)sizeof(m)) {
+        /* End of file: the worker is gone, with or without a word. */
+        if (!w->requested) {
+            w->oc = OC_FAILED;
+        }
+        close(w->fd);
+        w->fd = -1;
+        return false;
+    }
+    if (m.outcome >= 0 && m.outcome < OC_N) {
+        w->oc = (enum outcome)m.outcome;
+    }
+    w->requested = true;
+    w->final = m.final != 0;
+    return true;
+}
+
+/* Wait until w's outcome is final (or, !want_final, its request sent). */
+static void
+worker_wait(struct worker *w, bool want_final, const struct geoha_deadline *d)
+{
+    while (!(w->final || (w->requested && !want_final)) && worker_read(w, d)) {
     }
 }
 
-static bool
-fabric_configured(struct fence *f)
+/* Reap w. One still at work is killed: a request it sent goes on in
+ * Azure; its outcome stays what it last reported. */
+static void
+worker_end(struct worker *w)
 {
-    const char *p = fence_opt(f->o, O_TM_PROFILE);
-    const char *db = fence_opt(f->o, O_DB_SERVERS);
+    struct geoha_deadline d;
+    int status;
 
-    return (p != NULL && p[0] != '\0')
-           || (db != NULL && db[0] != '\0'
-               && strcmp(fence_opt(f->o, O_DB_ACTION), "none") != 0);
+    if (w->pid <= 0) {
+        return;
+    }
+    geoha_deadline_init(&d, WORKER_EXIT_MS);
+    while (w->final && w->fd >= 0 && worker_read(w, &d)) {
+    }
+    if (w->fd >= 0) {
+        (void)kill(w->pid, SIGKILL);
+        close(w->fd);
+        w->fd = -1;
+    }
+    while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    w->pid = 0;
+}
+
+/*
+ * Before off says anything, every fabric request has been sent or has
+ * given up: a success never leaves the database stop unsent. After a
+ * confirmed power-off the database stop is followed up to fabric_timeout,
+ * so that the log says whether it ended; after a failure it is not: a
+ * sent stop goes on in Azure anyway, and failing fast is what lets the
+ * next fencing level start.
+ */
+static void
+fabric_join(struct worker *tm, struct worker *db, bool off,
+            const struct geoha_deadline *fabric_d)
+{
+    struct geoha_deadline d;
+
+    /* The steps bound themselves by fabric_timeout (a stop's last look
+     * may take LAST_LOOK_MS more); this only guards against a stuck one. */
+    geoha_deadline_init(&d, geoha_deadline_left_ms(fabric_d) + LAST_LOOK_MS
+                                + WORKER_EXIT_MS);
+    worker_wait(tm, true, &d);
+    worker_wait(db, off, &d);
+    worker_end(tm);
+    worker_end(db);
+}
+
+static bool
+tm_configured(struct fence *f)
+{
+    return opt_set(f, O_TM_PROFILE) != NULL;
+}
+
+static bool
+db_configured(struct fence *f)
+{
+    return opt_set(f, O_DB_SERVERS) != NULL
+           && strcmp(fence_opt(f->o, O_DB_ACTION), "none") != 0;
 }
 
 /* ---- actions ---- */
 
+/*
+ * One line that says how each step ended, and, on failure, the same in
+ * f->err (the action's error line).
+ */
+static void
+off_summary(struct fence *f, int rc, const struct worker *tm,
+            const struct worker *db, enum outcome power)
+{
+    const char *who =
+        f->target != NULL && f->target[0] != '\0' ? f->target : f->plug;
+    char steps[160];
+    char why[ERR_MAX];
+
+    (void)geoha_snprintf(
+        steps, sizeof(steps), "tm_endpoint=%s db_server=%s power_off=%s",
+        outcome_names[tm->oc], outcome_names[db->oc], outcome_names[power]);
+    if (rc == 0) {
+        geoha_notice("Fencing of %s succeeded | %s", who, steps);
+        return;
+    }
+    geoha_strlcpy(why, f->err[0] != '\0' ? f->err : geoha_strerror(rc),
+                  sizeof(why));
+    geoha_err("Fencing of %s failed: %s | %s", who, why, steps);
+    (void)geoha_snprintf(f->err, sizeof(f->err), "%s; %s", why, steps);
+}
+
+/*
+ * The fabric steps start first, each in a process of its own, and the VM
+ * is read and powered off meanwhile: nothing waits for the fenced region
+ * longer than region_timeout before it has answered, and nothing global
+ * (Traffic Manager) waits for the region at all. Success is the power
+ * state alone, reported after the fabric steps (fabric_join()).
+ */
 static int
 do_off(struct fence *f, bool *already)
 {
-    struct fabric fb;
+    struct worker tm;
+    struct worker db;
     struct geoha_deadline fd;
     struct geoha_deadline pd;
     enum power p = PS_UNKNOWN;
-    bool fabric = fabric_configured(f);
+    enum outcome power_oc;
+    bool silent = false;
     int rc;
 
-    memset(&fb, 0, sizeof(fb));
-    geoha_arm_op_init(&fb.db_op);
     *already = false;
+    worker_init(&tm, "tm_endpoint");
+    worker_init(&db, "db_server");
     fd = deadline_s(fence_opt_ll(f->o, O_FABRIC_TIMEOUT));
-    if (fabric) {
-        /* Cut the region off first: it stops taking traffic and writes
-         * even if the power-off is slow. */
-        fabric_tm(f, &fb, &fd);
-        fabric_db(f, &fb, &fd);
+    if (tm_configured(f) || db_configured(f)) {
+        struct geoha_deadline ad =
+            deadline_s(fence_opt_ll(f->o, O_API_TIMEOUT));
+
+        /* One token for all: the steps' processes find it in the cache
+         * (or the token file) instead of each asking for one. */
+        (void)geoha_arm_auth_check(f->arm, &ad);
+    }
+    if (tm_configured(f)) {
+        worker_run(f, &tm, step_tm);
+    }
+    if (db_configured(f)) {
+        worker_run(f, &db, step_db);
     }
     pd = deadline_s(fence_opt_ll(f->o, O_POWER_TIMEOUT));
-    rc = power_read(f, &pd, &p);
-    if (rc == 0 && power_off(p)) {
+    rc = power_read_first(f, &pd, &p, &silent);
+    if (rc != 0) {
+        power_oc = silent ? OC_NO_ANSWER : OC_FAILED;
+    } else if (power_off(p)) {
         *already = true;
+        power_oc = OC_ALREADY_OFF;
         geoha_notice("The VM is already %s | vm='%s'", power_names[p], f->plug);
-    } else if (rc == 0) {
+    } else {
+        /* The region has answered: the power-off and its confirmation
+         * get power_timeout. */
         geoha_info("Powering off | vm='%s' state=%s shutdown=%s", f->plug,
                    power_names[p],
                    fence_opt_bool(f->o, O_SHUTDOWN) ? "graceful" : "skipped");
         rc = power_change(f, true, &pd);
+        power_oc = rc == 0                  ? OC_CONFIRMED
+                   : rc == GEOHA_E_DEADLINE ? OC_TIMED_OUT
+                                            : OC_FAILED;
     }
-    if (fabric) {
-        fabric_db_finish(f, &fb, &fd);
-        if (fb.failures > 0) {
-            geoha_err("Fabric fencing had %d failed step(s); the power-off "
-                      "%s | vm='%s'",
-                      fb.failures, rc == 0 ? "is confirmed" : "failed too",
-                      f->plug);
-        }
-    }
-    geoha_arm_op_clear(&fb.db_op);
+    fabric_join(&tm, &db, rc == 0, &fd);
     if (rc == 0) {
         geoha_notice("The VM is off | vm='%s'", f->plug);
     }
+    off_summary(f, rc, &tm, &db, power_oc);
     return rc;
 }
 
@@ -855,10 +1229,11 @@ do_on(struct fence *f, bool *already)
     long long tries = fence_opt_ll(f->o, O_RETRY_ON);
     struct geoha_deadline pd = deadline_s(fence_opt_ll(f->o, O_POWER_TIMEOUT));
     enum power p = PS_UNKNOWN;
+    bool silent = false;
     int rc;
 
     *already = false;
-    rc = power_read(f, &pd, &p);
+    rc = power_read_first(f, &pd, &p, &silent);
     if (rc != 0) {
         return rc;
     }
@@ -949,8 +1324,10 @@ action_status(struct fence *f, bool *off)
 {
     struct geoha_deadline d = deadline_s(fence_opt_ll(f->o, O_API_TIMEOUT));
     enum power p = PS_UNKNOWN;
-    int rc = power_read(f, &d, &p);
+    bool silent = false;
+    int rc = power_read_first(f, &d, &p, &silent);
 
+    /* A silent region fails the status: the VM is not known to be off. */
     if (rc != 0) {
         return rc;
     }
@@ -971,20 +1348,24 @@ static int
 action_monitor(struct fence *f)
 {
     struct geoha_deadline d = deadline_s(fence_opt_ll(f->o, O_API_TIMEOUT));
+    struct geoha_deadline rd;
     char path[GEOHA_ARM_PATH_MAX];
     enum power p;
+    bool silent = false;
     json_t *j = NULL;
     int rc;
 
     if (f->plug != NULL) {
-        return power_read(f, &d, &p);
+        return power_read_first(f, &d, &p, &silent);
     }
-    /* One read: the first page of the resource group's VMs. */
+    /* One read: the first page of the resource group's VMs. It holds the
+     * regions' VMs, and hangs like them when one is down. */
     rc = geoha_arm_path(path, sizeof(path), f->sub, f->rg, PROVIDER_VM, NULL);
     if (rc != 0) {
         return GEOHA_E_CONFIG;
     }
-    rc = geoha_arm_get(f->arm, path, API_COMPUTE, &d, &j);
+    rd = region_deadline(f, &d);
+    rc = geoha_arm_get(f->arm, path, API_COMPUTE, &rd, &j);
     json_decref(j);
     if (rc != 0) {
         return fail(f, rc, "Listing the resource group's VMs failed");
@@ -992,12 +1373,46 @@ action_monitor(struct fence *f)
     return 0;
 }
 
+/* Regions list-status stops asking once one of their VMs was silent. */
+#define SILENT_MAX 8
+#define LOCATION_MAX 64
+
+struct silent_regions {
+    char loc[SILENT_MAX][LOCATION_MAX];
+    size_t n;
+};
+
+static bool
+region_silent(const struct silent_regions *s, const char *loc)
+{
+    for (size_t i = 0; loc != NULL && i < s->n; i++) {
+        if (strcasecmp(s->loc[i], loc) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+region_mark_silent(struct silent_regions *s, const char *loc)
+{
+    if (loc != NULL && s->n < SILENT_MAX && strlen(loc) < LOCATION_MAX) {
+        geoha_strlcpy(s->loc[s->n++], loc, LOCATION_MAX);
+    }
+}
+
+/*
+ * list, list-status. Each VM's power read waits region_timeout at most;
+ * after one of a region's VMs was silent, the region's others are
+ * UNKNOWN without asking, so a region outage costs region_timeout once.
+ */
 static int
 action_list(struct fence *f, bool with_status)
 {
     struct geoha_deadline d = deadline_s(fence_opt_ll(f->o, O_API_TIMEOUT));
     const char *sep = fence_opt(f->o, O_SEPARATOR);
     char path[GEOHA_ARM_PATH_MAX];
+    struct silent_regions silent = { .n = 0 };
     json_t *list = NULL;
     json_t *vm;
     size_t i;
@@ -1014,7 +1429,9 @@ action_list(struct fence *f, bool with_status)
     json_array_foreach(list, i, vm)
     {
         const char *name = json_string_value(json_object_get(vm, "name"));
+        const char *loc = json_string_value(json_object_get(vm, "location"));
         enum power p = PS_UNKNOWN;
+        bool no_answer = false;
 
         if (name == NULL || !geoha_arm_name_valid(name)) {
             continue;
@@ -1026,8 +1443,13 @@ action_list(struct fence *f, bool with_status)
         f->plug = name;
         rc = geoha_arm_path(f->vm, sizeof(f->vm), f->sub, f->rg, PROVIDER_VM,
                             name, NULL);
-        if (rc == 0) {
-            rc = power_read(f, &d, &p);
+        if (rc == 0 && region_silent(&silent, loc)) {
+            rc = GEOHA_E_DEADLINE;
+        } else if (rc == 0) {
+            rc = power_read_first(f, &d, &p, &no_answer);
+        }
+        if (no_answer) {
+            region_mark_silent(&silent, loc);
         }
         printf("%s%s%s%s\n", name, sep, sep,
                rc != 0 || p == PS_UNKNOWN ? "UNKNOWN"

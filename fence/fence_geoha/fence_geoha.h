@@ -56,6 +56,7 @@ enum fopt_id {
     O_CA_FILE,
     O_SHUTDOWN,
     O_POWER_TIMEOUT,
+    O_REGION_TIMEOUT,
     O_POWER_WAIT,
     O_DELAY,
     O_STATUS_SLEEP,
@@ -104,6 +105,16 @@ extern const struct fopt fence_opts_table[O_N];
 /* Option defaults that code and metadata share. */
 #define FENCE_DEFAULT_ACTION "reboot"
 #define FENCE_DEFAULT_POWER_TIMEOUT "150"
+/*
+ * How long off, reboot and status wait for the fenced VM's region to
+ * answer at all before they fail. A healthy region answers an instance
+ * view read in well under a second; 20 s still rides out a few throttled
+ * or 5xx answers with the ARM client's backoff (0.5, 1, 2, 4, 8 s), yet a
+ * region that is down costs 20 s, not power_timeout (150 s) times
+ * Pacemaker's retries, before the next fencing level (the watchdog) takes
+ * over. Once the region has answered, power_timeout applies.
+ */
+#define FENCE_DEFAULT_REGION_TIMEOUT "20"
 #define FENCE_DEFAULT_POWER_WAIT "0"
 #define FENCE_DEFAULT_DELAY "0"
 #define FENCE_DEFAULT_STATUS_SLEEP "1"

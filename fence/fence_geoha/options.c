@@ -37,16 +37,22 @@
     "transient ARM errors are retried inside that time. 'reboot' is "          \
     "'off' followed by 'on'; as in fence-agents it succeeds once the VM "      \
     "is off, even when the power-on then fails (that is logged).\n"            \
-    "Fabric fencing (optional, on 'off' and 'reboot', requested before "       \
-    "the power-off): tm_profile with tm_endpoints disables the fenced "        \
-    "node's Traffic Manager endpoint, db_servers stops the fenced node's "     \
-    "Azure Database for MySQL flexible server when it is a writer. The "       \
-    "maps are keyed by cluster node name: the 'nodename' Pacemaker "           \
-    "passes, else the plug (VM name). Every step is logged; a failed step "    \
-    "is reported and the power-off is still done; the result of the "          \
-    "action is the result of the power operation. Fabric fencing is not "      \
-    "undone by 'on': the cluster's resource agents re-enable the endpoint "    \
-    "and the database when the node rejoins.\n"                                \
+    "Fabric fencing (optional, on 'off' and 'reboot', run at the same "        \
+    "time as the power-off, in processes of their own): tm_profile with "      \
+    "tm_endpoints disables the fenced node's Traffic Manager endpoint, "       \
+    "db_servers stops the fenced node's Azure Database for MySQL flexible "    \
+    "server when it is a writer. The maps are keyed by cluster node name: "    \
+    "the 'nodename' Pacemaker passes, else the plug (VM name). Every step "    \
+    "is logged; a failed step is reported and the power-off is still "         \
+    "done; the result of the action is the result of the power operation, "    \
+    "reported only once every fabric request was sent or gave up. Fabric "     \
+    "fencing is not undone by 'on': the cluster's resource agents "            \
+    "re-enable the endpoint and the database when the node rejoins.\n"         \
+    "Region outage: when the VM's region does not answer within "              \
+    "region_timeout, 'off' and 'reboot' fail (exit 1) after that time, "       \
+    "with the Traffic Manager endpoint (a global service) still disabled, "    \
+    "so that a fencing topology's next level (watchdog/sbd) takes over "       \
+    "instead of Pacemaker retrying this one for the whole stonith-timeout.\n"  \
     "Credentials: the VM's managed identity (msi=1, the default), or a "       \
     "service principal (tenantId, login) whose secret is in a root-only "      \
     "secret_file. Secrets are never taken as options (passwd and "             \
@@ -146,6 +152,14 @@ const struct fopt fence_opts_table[O_N] = {
         NULL,
         "Seconds a power-off or power-on may take, from the request to the "
         "confirmed PowerState, retries included" },
+    [O_REGION_TIMEOUT] = { "region_timeout", "region-timeout", 0,
+        FOPT_SECOND, FENCE_DEFAULT_REGION_TIMEOUT, "[seconds]", 0,
+        O_REGION_TIMEOUT, NULL, NULL,
+        "Seconds to wait for the fenced VM's region to answer at all (the "
+        "first ARM request on the VM, and the database server's read) "
+        "before off, reboot, status and monitor give up and fail, so that "
+        "the next fencing level (watchdog) takes over in a region outage; "
+        "once the region has answered, power_timeout applies (1-86400)" },
     [O_POWER_WAIT] = { "power_wait", "power-wait", 0, FOPT_SECOND,
         FENCE_DEFAULT_POWER_WAIT, "[seconds]", 0, O_POWER_WAIT, NULL, NULL,
         "Wait X seconds after a confirmed power change" },
@@ -631,6 +645,21 @@ fence_opt_ll(const struct fence_opts *o, enum fopt_id id)
     return n;
 }
 
+/* The values a number option takes. region_timeout=0 would give up on
+ * the region without asking it: refused, like retry_on=0. */
+static void
+number_range(enum fopt_id id, long long *min, long long *max)
+{
+    *min = 0;
+    *max = 86400;
+    if (id == O_RETRY_ON) {
+        *min = 1;
+        *max = 100;
+    } else if (id == O_REGION_TIMEOUT) {
+        *min = 1;
+    }
+}
+
 int
 fence_opts_check(const struct fence_opts *o, char *err, size_t errlen)
 {
@@ -655,18 +684,22 @@ fence_opts_check(const struct fence_opts *o, char *err, size_t errlen)
             }
             break;
         case FOPT_SECOND:
-        case FOPT_INT:
-            if (geoha_parse_ll(v, i == O_RETRY_ON ? 1 : 0,
-                               i == O_RETRY_ON ? 100 : 86400, &n)
-                != 0) {
+        case FOPT_INT: {
+            long long min = 0;
+            long long max = 0;
+
+            number_range((enum fopt_id)i, &min, &max);
+            if (geoha_parse_ll(v, min, max, &n) != 0) {
                 geoha_snprintf(err, errlen,
-                               "Option '%s' must be a whole number of %s",
+                               "Option '%s' must be a whole number of %s "
+                               "(%lld-%lld)",
                                f->name,
-                               f->type == FOPT_SECOND ? "seconds (0-86400)"
-                                                      : "attempts (1-100)");
+                               f->type == FOPT_SECOND ? "seconds" : "attempts",
+                               min, max);
                 return -EINVAL;
             }
             break;
+        }
         case FOPT_SELECT: {
             bool ok = false;
 
