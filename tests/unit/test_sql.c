@@ -110,10 +110,9 @@ geoha_sql_optfile_parse__rejects(void **state)
     a.user[0] = 'Q';
     assert_int_equal(geoha_sql_optfile_parse("[client\nuser=a\n", NULL, &a),
                      GEOHA_E_PARSE);
-    assert_int_equal(
-        geoha_sql_optfile_parse("[client]\nuser=a\n!include /etc/x.cnf\n",
-                                NULL, &a),
-        GEOHA_E_PARSE); /* issue 17 item 3: refused everywhere */
+    assert_int_equal(geoha_sql_optfile_parse(
+                         "[client]\nuser=a\n!include /etc/x.cnf\n", NULL, &a),
+                     GEOHA_E_PARSE); /* issue 17 item 3: refused everywhere */
     assert_int_equal(
         geoha_sql_optfile_parse("[client]\npassword=x\n", NULL, &a),
         GEOHA_E_CONFIG);
