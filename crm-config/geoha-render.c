@@ -4,14 +4,21 @@
  *
  *   geoha-render [--profile production|test] [--params FILE]
  *                [NAME=VALUE ...] TEMPLATE
+ *   geoha-render --help [--params FILE | TEMPLATE]
  *
  * Values come from one column of the params file (default: geoha.params
  * beside TEMPLATE), overridden by NAME=VALUE arguments. The result goes to
  * standard output. Nothing is printed, and the exit code is 1, when the
  * template uses a placeholder without a value or whose value is "-" (the
- * site must give it). In the params file "" stands for the empty value. geoha's
- * cluster harness renders the shipped files with this same program and the
- * "test" column, so what is tested is what ships.
+ * site must give it; each such name is listed once), when a NAME is not
+ * in the params file (a typo would otherwise be ignored), or when a value
+ * holds a character that would change the syntax of the rendered file:
+ * quotes, backslashes and control characters anywhere, and also white
+ * space, '#', '{' and '}' where the placeholder is not inside double
+ * quotes. In the params file "" stands for the empty value, and a
+ * comment after a name's values says what it means (--help lists them).
+ * geoha's cluster harness renders the shipped files with this same program
+ * and the "test" column, so what is tested is what ships.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -19,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "geoha/file.h"
 #include "geoha/util.h"
@@ -27,12 +35,16 @@
 #define NAME_MAX_LEN 64
 #define VALUE_MAX_LEN 1024
 #define VALUES_MAX 256
+#define HELP_MAX 512
 
 static const char *const profiles[] = { "production", "test" };
 
 struct value {
     char name[NAME_MAX_LEN];
     char text[VALUE_MAX_LEN];
+    char production[VALUE_MAX_LEN]; /* the production column (--help) */
+    char help[HELP_MAX];            /* the comment after the values */
+    bool reported;                  /* listed as missing already */
 };
 
 struct values {
@@ -44,7 +56,42 @@ static void
 usage(FILE *out)
 {
     fprintf(out, "usage: geoha-render [--profile production|test] "
-                 "[--params FILE] [NAME=VALUE ...] TEMPLATE\n");
+                 "[--params FILE] [NAME=VALUE ...] TEMPLATE\n"
+                 "       geoha-render --help [--params FILE | TEMPLATE]\n");
+}
+
+/*
+ * Why text must not be pasted into a configuration file, or NULL when it
+ * may. quoted: the placeholder sits inside double quotes.
+ */
+static const char *
+value_problem(const char *text, size_t len, bool quoted)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+
+        if (c == '"') {
+            return "a double quote (\")";
+        }
+        if (c == '\'') {
+            return "a single quote (')";
+        }
+        if (c == '\\') {
+            return "a backslash (\\)";
+        }
+        if (c == '\n' || c == '\r') {
+            return "a line break";
+        }
+        if (c < 0x20 || c == 0x7f) {
+            return "a control character";
+        }
+        if (!quoted && (c == ' ' || c == '#' || c == '{' || c == '}')) {
+            return c == ' '   ? "a space (outside quotes in the template)"
+                   : c == '#' ? "a '#' (outside quotes in the template)"
+                              : "a brace (outside quotes in the template)";
+        }
+    }
+    return NULL;
 }
 
 static bool
@@ -70,7 +117,7 @@ values_set(struct values *vals, const char *name, size_t name_len,
     struct value *slot = NULL;
 
     if (!name_ok(name, name_len) || text_len >= VALUE_MAX_LEN
-        || memchr(text, '\n', text_len) != NULL) {
+        || value_problem(text, text_len, true) != NULL) {
         return -EINVAL;
     }
     for (size_t i = 0; i < vals->n; i++) {
@@ -92,13 +139,13 @@ values_set(struct values *vals, const char *name, size_t name_len,
     return 0;
 }
 
-static const char *
-values_get(const struct values *vals, const char *name, size_t len)
+static struct value *
+values_find(struct values *vals, const char *name, size_t len)
 {
     for (size_t i = 0; i < vals->n; i++) {
         if (strlen(vals->v[i].name) == len
             && memcmp(vals->v[i].name, name, len) == 0) {
-            return vals->v[i].text;
+            return &vals->v[i];
         }
     }
     return NULL;
@@ -124,16 +171,18 @@ load_params(const char *path, size_t column, struct values *vals)
         const char *value;
         size_t len[4], value_len;
         size_t n = 0;
+        char *comment;
         char *p;
+        struct value *v;
 
         next = strchr(line, '\n');
         if (next != NULL) {
             *next++ = '\0';
         }
         lineno++;
-        p = strchr(line, '#');
-        if (p != NULL) {
-            *p = '\0';
+        comment = strchr(line, '#');
+        if (comment != NULL) {
+            *comment++ = '\0';
         }
         p = line;
         while (n < 4) {
@@ -167,7 +216,22 @@ load_params(const char *path, size_t column, struct values *vals)
         }
         rc = values_set(vals, field[0], len[0], value, value_len);
         if (rc != 0) {
-            fprintf(stderr, "geoha-render: %s:%d: bad value\n", path, lineno);
+            const char *why = value_problem(value, value_len, true);
+
+            fprintf(stderr, "geoha-render: %s:%d: bad value for %.*s%s%s\n",
+                    path, lineno, (int)len[0], field[0],
+                    why != NULL ? ": it has " : "", why != NULL ? why : "");
+            break;
+        }
+        v = values_find(vals, field[0], len[0]);
+        if (v != NULL) {
+            if (len[1] < sizeof(v->production)) {
+                memcpy(v->production, field[1], len[1]);
+                v->production[len[1]] = '\0';
+            }
+            geoha_strlcpy(v->help,
+                          comment != NULL ? geoha_strtrim(comment) : "",
+                          sizeof(v->help));
         }
     }
     free(text);
@@ -175,17 +239,38 @@ load_params(const char *path, size_t column, struct values *vals)
 }
 
 /* Renders template into out; lists missing names on stderr. */
+/* Whether pos (in text) is inside double quotes on its line. */
+static bool
+in_quotes(const char *text, const char *pos)
+{
+    const char *line = pos;
+    bool quoted = false;
+
+    while (line > text && line[-1] != '\n') {
+        line--;
+    }
+    for (const char *q = line; q < pos; q++) {
+        if (*q == '"') {
+            quoted = !quoted;
+        }
+    }
+    return quoted;
+}
+
 static int
-render(const char *template_path, const char *text, const struct values *vals,
+render(const char *template_path, const char *text, struct values *vals,
        struct geoha_buf *out)
 {
     const char *p = text;
     int missing = 0;
+    int bad = 0;
 
     while (*p != '\0') {
         const char *at = strchr(p, '@');
         const char *end;
         const char *value;
+        const char *why;
+        struct value *v;
 
         if (at == NULL) {
             geoha_buf_puts(out, p);
@@ -202,20 +287,90 @@ render(const char *template_path, const char *text, const struct values *vals,
             p = at + 1;
             continue;
         }
-        value = values_get(vals, at + 1, (size_t)(end - at - 1));
+        v = values_find(vals, at + 1, (size_t)(end - at - 1));
+        value = v != NULL ? v->text : NULL;
         if (value == NULL || strcmp(value, "-") == 0) {
-            fprintf(stderr, "geoha-render: %s: no value for %.*s\n",
-                    template_path, (int)(end - at - 1), at + 1);
+            /* each missing name once, however often it is used */
+            if (v == NULL || !v->reported) {
+                fprintf(stderr, "geoha-render: %s: no value for %.*s\n",
+                        template_path, (int)(end - at - 1), at + 1);
+            }
+            if (v != NULL) {
+                v->reported = true;
+            }
             missing++;
+        } else if ((why = value_problem(value, strlen(value),
+                                        in_quotes(text, at)))
+                   != NULL) {
+            fprintf(stderr,
+                    "geoha-render: %s: the value of %s has %s, which would "
+                    "change the syntax of the rendered file: refused\n",
+                    template_path, v->name, why);
+            bad++;
         } else {
             geoha_buf_puts(out, value);
         }
         p = end + 1;
     }
-    if (missing > 0) {
+    if (missing > 0 || bad > 0) {
         return -EINVAL;
     }
     return out->error;
+}
+
+/* --help: every name of the params file, its production value and
+ * meaning. */
+static void
+help(FILE *out, const char *params, const struct values *vals)
+{
+    usage(out);
+    fprintf(out,
+            "\nFills the @NAME@ placeholders of a geoha template "
+            "(geoha.crm, corosync.conf)\nwith one column of the params "
+            "file, overridden by NAME=VALUE arguments.\nA value of \"-\" "
+            "must be given by the site. Values may not hold quotes,\n"
+            "backslashes or control characters (nor spaces, '#' or braces "
+            "where the\ntemplate does not quote them).\n\n"
+            "Names (from %s; production value in brackets):\n",
+            params);
+    for (size_t i = 0; i < vals->n; i++) {
+        const struct value *v = &vals->v[i];
+
+        fprintf(out, "  %-28s [%s] %s\n", v->name,
+                v->production[0] != '\0' ? v->production : "\"\"",
+                v->help[0] != '\0' ? v->help : "(no description)");
+    }
+}
+
+/* The params file --help reads when neither --params nor a template is
+ * given: the one installed beside the templates, or the source tree's. */
+static int
+default_help_params(char *out, size_t size)
+{
+    static const char *const rel[] = {
+        "../share/doc/geoha/crm-config/geoha.params",
+        "../crm-config/geoha.params",
+    };
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    char *slash;
+
+    if (n <= 0) {
+        return -ENOENT;
+    }
+    exe[n] = '\0';
+    slash = strrchr(exe, '/');
+    if (slash == NULL) {
+        return -ENOENT;
+    }
+    *slash = '\0';
+    for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+        if (geoha_snprintf(out, size, "%s/%s", exe, rel[i]) == 0
+            && access(out, R_OK) == 0) {
+            return 0;
+        }
+    }
+    return -ENOENT;
 }
 
 int
@@ -230,6 +385,7 @@ main(int argc, char **argv)
     char *text = NULL;
     struct geoha_buf out;
     size_t column = SIZE_MAX;
+    bool want_help = false;
     int rc;
 
     for (int i = 1; i < argc; i++) {
@@ -241,14 +397,19 @@ main(int argc, char **argv)
         } else if (strcmp(a, "--params") == 0 && i + 1 < argc) {
             params = argv[++i];
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return 0;
+            want_help = true;
         } else if (eq != NULL && name_ok(a, (size_t)(eq - a))) {
             if (values_set(&overrides, a, (size_t)(eq - a), eq + 1,
                            strlen(eq + 1))
                 != 0) {
-                fprintf(stderr, "geoha-render: bad value for %.*s\n",
-                        (int)(eq - a), a);
+                const char *why = value_problem(eq + 1, strlen(eq + 1), true);
+
+                fprintf(stderr, "geoha-render: bad value for %.*s%s%s%s\n",
+                        (int)(eq - a), a, why != NULL ? ": it has " : "",
+                        why != NULL ? why : "",
+                        why != NULL ? ", which would change the syntax of "
+                                      "the rendered file"
+                                    : "");
                 return 1;
             }
         } else if (template_path == NULL && a[0] != '-') {
@@ -264,7 +425,20 @@ main(int argc, char **argv)
             column = i;
         }
     }
-    if (template_path == NULL || column == SIZE_MAX) {
+    if (column == SIZE_MAX) {
+        usage(stderr);
+        return 1;
+    }
+    if (want_help && params == NULL && template_path == NULL) {
+        if (default_help_params(default_params, sizeof(default_params)) != 0) {
+            usage(stdout);
+            printf("\n(no geoha.params found: give --params FILE to list "
+                   "the names)\n");
+            return 0;
+        }
+        params = default_params;
+    }
+    if (!want_help && template_path == NULL) {
         usage(stderr);
         return 1;
     }
@@ -284,9 +458,28 @@ main(int argc, char **argv)
     if (load_params(params, column, &vals) != 0) {
         return 1;
     }
+    if (want_help) {
+        help(stdout, params, &vals);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
+    rc = 0;
     for (size_t i = 0; i < overrides.n; i++) {
-        values_set(&vals, overrides.v[i].name, strlen(overrides.v[i].name),
-                   overrides.v[i].text, strlen(overrides.v[i].text));
+        struct value *v = values_find(&vals, overrides.v[i].name,
+                                      strlen(overrides.v[i].name));
+
+        /* A name the params file does not know is a typo: refused. */
+        if (v == NULL) {
+            fprintf(stderr,
+                    "geoha-render: unknown name %s (not in %s; "
+                    "geoha-render --help lists the names)\n",
+                    overrides.v[i].name, params);
+            rc = -ENOENT;
+            continue;
+        }
+        geoha_strlcpy(v->text, overrides.v[i].text, sizeof(v->text));
+    }
+    if (rc != 0) {
+        return 1;
     }
     rc = geoha_file_read(template_path, FILE_MAX, &text, NULL);
     if (rc != 0) {

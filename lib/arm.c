@@ -3,6 +3,7 @@
  * the deadline, ARM requests, long-running operations and paged lists.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,11 +211,77 @@ default_resource(struct geoha_arm_client *c)
     return 0;
 }
 
+/*
+ * The token cache directory must be ours alone: a real directory (not a
+ * symbolic link), owned by the user we run as (root), mode 0700. Anything
+ * else could let another user read the token or swap the directory, so it
+ * is refused (-EACCES, with the reason in err). A missing one is created
+ * 0700; one that cannot be created only costs a token fetch per run (*use
+ * is then false).
+ */
 static int
-setup_cache(struct geoha_arm_client *c, const char *cfg_dir)
+cache_dir_check(const char *dir_in, bool *use, char *err, size_t errlen)
+{
+    struct stat st;
+    const char *why = NULL;
+    char dir[PATH_MAX];
+    char what[96];
+    size_t len;
+
+    *use = false;
+    if (geoha_strlcpy(dir, dir_in, sizeof(dir)) != 0) {
+        return 0;
+    }
+    /* lstat("link/") would follow the link: check the name itself. */
+    len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/') {
+        dir[--len] = '\0';
+    }
+    if (lstat(dir, &st) != 0) {
+        if (errno != ENOENT || geoha_dir_ensure(dir, 0700) != 0
+            || lstat(dir, &st) != 0) {
+            return 0;
+        }
+        /* Just created: the mode must not depend on the umask. */
+        if (S_ISDIR(st.st_mode) && chmod(dir, 0700) == 0) {
+            st.st_mode = (st.st_mode & ~(mode_t)07777) | 0700;
+        }
+    }
+    if (S_ISLNK(st.st_mode)) {
+        why = "is a symbolic link";
+    } else if (!S_ISDIR(st.st_mode)) {
+        why = "is not a directory";
+    } else if (st.st_uid != geteuid()) {
+        geoha_snprintf(what, sizeof(what), "is owned by uid %u, not %u",
+                       (unsigned)st.st_uid, (unsigned)geteuid());
+        why = what;
+    } else if ((st.st_mode & 07777) != 0700) {
+        geoha_snprintf(what, sizeof(what), "has mode %04o",
+                       (unsigned)(st.st_mode & 07777));
+        why = what;
+    }
+    if (why != NULL) {
+        if (err != NULL && errlen > 0) {
+            geoha_snprintf(err, errlen,
+                           "token cache directory '%s' %s: refusing to keep "
+                           "the Azure token there (it must be a directory, "
+                           "not a symbolic link, owned by the user the agent "
+                           "runs as (root), mode 0700)",
+                           dir, why);
+        }
+        return -EACCES;
+    }
+    *use = true;
+    return 0;
+}
+
+static int
+setup_cache(struct geoha_arm_client *c, const char *cfg_dir, char *err,
+            size_t errlen)
 {
     const char *dir = cfg_dir;
     struct geoha_buf key, path;
+    bool use = false;
     int rc = 0;
 
     if (c->auth == GEOHA_ARM_AUTH_TOKEN_FILE) {
@@ -250,8 +317,8 @@ setup_cache(struct geoha_arm_client *c, const char *cfg_dir)
         goto done;
     }
     c->cache_key = geoha_buf_steal(&key);
-    /* A directory we cannot create only costs a token fetch per run. */
-    if (geoha_dir_ensure(dir, 0700) == 0) {
+    rc = cache_dir_check(dir, &use, err, errlen);
+    if (rc == 0 && use) {
         c->cache_path = geoha_buf_steal(&path);
     }
 done:
@@ -339,7 +406,7 @@ geoha_arm_client_new(const struct geoha_arm_config *cfg, char *err,
     c->debug_arg = cfg->debug_arg;
     c->seed = (uint64_t)geoha_now_ms() ^ ((uint64_t)getpid() << 20)
               ^ (uint64_t)(uintptr_t)c;
-    rc = setup_cache(c, cfg->cache_dir);
+    rc = setup_cache(c, cfg->cache_dir, err, errlen);
     if (rc != 0) {
         goto done;
     }

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,7 +108,24 @@ check_url(const char *name, const char *url, char *err, size_t errlen)
 {
     int rc = geoha_arm_url_check(url);
 
-    if (rc == GEOHA_E_INSECURE) {
+    /* The URL itself is never echoed when it may carry a password: the
+     * message goes to exit reasons, and so to the CIB. */
+    if (geoha_arm_url_has_userinfo(url)) {
+        geoha_snprintf(err, errlen,
+                       "%s has a user name or password in it "
+                       "(user:password@host, not shown here): credentials "
+                       "never go in a URL, use auth= and its files",
+                       name);
+        return rc != 0 ? rc : GEOHA_E_INSECURE;
+    }
+    if (rc == GEOHA_E_INSECURE && url != NULL && strstr(url, "://") != NULL
+        && strncasecmp(url, "http://", 7) != 0) {
+        geoha_snprintf(err, errlen,
+                       "%s has a user name or password in it (not shown "
+                       "here): credentials never go in a URL, use auth= "
+                       "and its files",
+                       name);
+    } else if (rc == GEOHA_E_INSECURE) {
         geoha_snprintf(err, errlen,
                        "%s '%s' uses plain http:// to a host that is not "
                        "loopback or the IMDS address; use https://",
@@ -166,6 +184,22 @@ geoha_arm_config_check(const struct geoha_arm_config *cfg, bool files,
                    err, errlen);
     if (rc != 0) {
         return rc;
+    }
+    /* Every endpoint that is set, whichever auth uses it: none may carry
+     * credentials (and each must be a usable URL). */
+    if (set(cfg->login_endpoint)) {
+        rc = check_url(GEOHA_ARM_P_LOGIN_ENDPOINT, cfg->login_endpoint, err,
+                       errlen);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    if (set(cfg->imds_endpoint)) {
+        rc = check_url(GEOHA_ARM_P_IMDS_ENDPOINT, cfg->imds_endpoint, err,
+                       errlen);
+        if (rc != 0) {
+            return rc;
+        }
     }
     if (set(cfg->client_id) && !id_ok(cfg->client_id)) {
         geoha_snprintf(err, errlen,

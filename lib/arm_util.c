@@ -150,6 +150,49 @@ done:
     return rc;
 }
 
+bool
+geoha_arm_url_has_userinfo(const char *url)
+{
+    const char *auth;
+    size_t len;
+
+    if (url == NULL) {
+        return false;
+    }
+    auth = strstr(url, "://");
+    auth = (auth != NULL) ? auth + 3 : url;
+    len = strcspn(auth, "/?#");
+    /* Without "://" anything before the first '/' may be taken for an
+     * authority by some parser: an '@' there is treated the same. */
+    return memchr(auth, '@', len) != NULL;
+}
+
+/* Whether curl finds a user, password or login options in url. */
+static bool
+curl_userinfo(const char *url)
+{
+    static const CURLUPart parts[] = { CURLUPART_USER, CURLUPART_PASSWORD,
+                                       CURLUPART_OPTIONS };
+    CURLU *u = curl_url();
+    bool found = false;
+
+    if (u == NULL) {
+        return true; /* cannot tell: refuse */
+    }
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
+        for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+            char *v = NULL;
+
+            if (curl_url_get(u, parts[i], &v, 0) == CURLUE_OK) {
+                found = true;
+            }
+            curl_free(v);
+        }
+    }
+    curl_url_cleanup(u);
+    return found;
+}
+
 int
 geoha_arm_url_check(const char *url)
 {
@@ -158,6 +201,12 @@ geoha_arm_url_check(const char *url)
 
     if (rc != 0) {
         return rc;
+    }
+    if (geoha_arm_url_has_userinfo(url) || curl_userinfo(url)) {
+        curl_free(scheme);
+        curl_free(host);
+        curl_free(port);
+        return GEOHA_E_INSECURE;
     }
     if (geoha_streq_ci(scheme, "https")) {
         rc = 0;

@@ -61,9 +61,14 @@ geoha_log_close(void)
 static void
 vlog(int priority, const char *fmt, va_list ap)
 {
+    char raw[2048];
     char msg[2048];
 
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    /* Parameters and peers' answers end up in these lines: no control
+     * character or invalid UTF-8 reaches syslog or stderr (a cut-short
+     * result is still logged). */
+    geoha_escape_text(msg, sizeof(msg), raw);
     if (!log_ready) {
         fprintf(stderr, "%s: %s\n", log_rsc, msg);
         return;
@@ -85,17 +90,16 @@ geoha_log(int priority, const char *fmt, ...)
 void
 geoha_exit_reason(const char *fmt, ...)
 {
+    char raw[1024];
     char msg[1024];
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
-    for (char *p = msg; *p != '\0'; p++) {
-        if (*p == '\n' || *p == '\r') {
-            *p = ' '; /* one line for the operator */
-        }
-    }
+    /* One line of text for the operator and the CIB: control characters
+     * (a newline too) and invalid UTF-8 become \xNN. */
+    geoha_escape_text(msg, sizeof(msg), raw);
     geoha_log(LOG_ERR, "%s", msg);
     fprintf(stderr, "ocf-exit-reason:%s\n", msg);
     fflush(stderr);
@@ -170,8 +174,10 @@ describe_type(struct geoha_buf *b, const struct geoha_param *p)
         break;
     case GEOHA_PT_MAP:
         geoha_buf_puts(b, p->map_value == GEOHA_PT_HOSTPORT
-                              ? " (node=host:port pairs separated by spaces)"
-                              : " (node=value pairs separated by spaces)");
+                              ? " (node=host:port pairs separated by "
+                                "spaces or commas)"
+                              : " (node=value pairs separated by spaces or "
+                                "commas)");
         break;
     default:
         break;
@@ -281,6 +287,14 @@ check_path(const struct geoha_param *p, const char *text, bool full)
     struct stat st;
     int rc;
 
+    for (const char *c = text; *c != '\0'; c++) {
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c == 0x7f) {
+            return param_fail(p, text,
+                              "contains a control character (a newline, "
+                              "tab or other): not a usable path",
+                              OCF_ERR_CONFIGURED);
+        }
+    }
     if (text[0] != '/') {
         return param_fail(p, text, "is not an absolute path",
                           OCF_ERR_CONFIGURED);

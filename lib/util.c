@@ -268,6 +268,82 @@ geoha_buf_printf(struct geoha_buf *b, const char *fmt, ...)
     return rc;
 }
 
+size_t
+geoha_utf8_len(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xbf;
+    size_t n;
+
+    if (u[0] < 0x80) {
+        return 1;
+    }
+    if (u[0] >= 0xc2 && u[0] <= 0xdf) {
+        n = 2;
+    } else if (u[0] >= 0xe0 && u[0] <= 0xef) {
+        n = 3;
+        lo = (u[0] == 0xe0) ? 0xa0 : 0x80; /* no overlong forms */
+        hi = (u[0] == 0xed) ? 0x9f : 0xbf; /* no surrogates */
+    } else if (u[0] >= 0xf0 && u[0] <= 0xf4) {
+        n = 4;
+        lo = (u[0] == 0xf0) ? 0x90 : 0x80; /* no overlong forms */
+        hi = (u[0] == 0xf4) ? 0x8f : 0xbf; /* nothing above U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (u[1] < lo || u[1] > hi) {
+        return 0;
+    }
+    for (size_t i = 2; i < n; i++) {
+        if (u[i] < 0x80 || u[i] > 0xbf) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+int
+geoha_escape_text(char *dst, size_t size, const char *src)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t k = 0;
+
+    if (dst == NULL || src == NULL || size == 0) {
+        return -EINVAL;
+    }
+    for (const char *p = src; *p != '\0';) {
+        const unsigned char *u = (const unsigned char *)p;
+        size_t n = geoha_utf8_len(p);
+        /* C0 controls, DEL, and C1 controls (U+0080-U+009F) */
+        bool control = (n == 1 && (u[0] < 0x20 || u[0] == 0x7f))
+                       || (n == 2 && u[0] == 0xc2 && u[1] < 0xa0);
+        size_t out = (n == 0) ? 4 : control ? 4 * n : n;
+
+        if (k + out >= size) {
+            dst[k] = '\0';
+            return -ENOSPC;
+        }
+        if (n == 0 || control) {
+            size_t m = (n == 0) ? 1 : n;
+
+            for (size_t i = 0; i < m; i++) {
+                dst[k++] = '\\';
+                dst[k++] = 'x';
+                dst[k++] = hex[u[i] >> 4];
+                dst[k++] = hex[u[i] & 0xf];
+            }
+            p += m;
+        } else {
+            memcpy(dst + k, p, n);
+            k += n;
+            p += n;
+        }
+    }
+    dst[k] = '\0';
+    return 0;
+}
+
 int
 geoha_buf_xml_escape(struct geoha_buf *b, const char *s)
 {

@@ -121,23 +121,118 @@ bad(const char *name, const char *text, const char *why)
     return OCF_ERR_CONFIGURED;
 }
 
-static void
-strip_slashes(char *p)
-{
-    size_t len = strlen(p);
-
-    while (len > 1 && p[len - 1] == '/') {
-        p[--len] = '\0';
-    }
-}
-
-/* Is a equal to b or inside it? */
+/* Is a equal to b or inside it? Both absolute, clean, no trailing '/'. */
 static bool
 path_within(const char *a, const char *b)
 {
     size_t n = strlen(b);
 
+    if (strcmp(b, "/") == 0) {
+        return true; /* everything is inside the root */
+    }
     return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+/*
+ * The absolute path in, written without "." components, repeated or
+ * trailing slashes ("/" stays "/"). A ".." component is refused
+ * (-EINVAL): it would make the text name another place than it seems to,
+ * and after a symbolic link not even the place a lexical reading gives.
+ */
+static int
+clean_path(const char *in, char *out, size_t size)
+{
+    size_t k = 0;
+    const char *p = in;
+
+    if (in == NULL || in[0] != '/' || size < 2) {
+        return -EINVAL;
+    }
+    while (*p != '\0') {
+        size_t len;
+
+        while (*p == '/') {
+            p++;
+        }
+        len = strcspn(p, "/");
+        if (len == 0 || (len == 1 && p[0] == '.')) {
+            p += len;
+            continue;
+        }
+        if (len == 2 && p[0] == '.' && p[1] == '.') {
+            return -EINVAL;
+        }
+        if (k + 1 + len >= size) {
+            return -ENAMETOOLONG;
+        }
+        out[k++] = '/';
+        memcpy(out + k, p, len);
+        k += len;
+        p += len;
+    }
+    if (k == 0) {
+        out[k++] = '/';
+    }
+    out[k] = '\0';
+    return 0;
+}
+
+/*
+ * Where the clean absolute path in really is: its longest existing
+ * leading part resolved by realpath() (symbolic links followed), the part
+ * that does not exist yet appended as it is (it holds no link). The
+ * guards compare these, never the text as given.
+ */
+static int
+resolve_path(const char *in, char out[PATH_MAX])
+{
+    char head[PATH_MAX];
+    char real[PATH_MAX];
+    size_t cut;
+
+    if (geoha_strlcpy(head, in, sizeof(head)) != 0) {
+        return -ENAMETOOLONG;
+    }
+    cut = strlen(head);
+    for (;;) {
+        if (realpath(cut == 0 ? "/" : head, real) != NULL) {
+            break;
+        }
+        if (cut == 0) {
+            return -errno;
+        }
+        /* one component less */
+        while (cut > 0 && head[cut] != '/') {
+            cut--;
+        }
+        head[cut] = '\0';
+    }
+    if (geoha_snprintf(out, PATH_MAX, "%s%s",
+                       strcmp(real, "/") == 0 && in[cut] != '\0' ? "" : real,
+                       in + cut)
+        != 0) {
+        return -ENAMETOOLONG;
+    }
+    return 0;
+}
+
+/* Clean and resolve a directory parameter; a reason is written on error. */
+static int
+load_dir_param(const char *name, const char *text, char *clean, size_t size,
+               char resolved[PATH_MAX])
+{
+    int rc = clean_path(text, clean, size);
+
+    if (rc == -EINVAL) {
+        return bad(name, text, "must not contain a '..' component");
+    }
+    if (rc != 0) {
+        return bad(name, text, "is too long");
+    }
+    if (resolve_path(clean, resolved) != 0) {
+        return bad(name, text, "cannot be resolved (too long)");
+    }
+    return OCF_SUCCESS;
 }
 
 /* A name safe in a file name and an attribute name. */
@@ -247,6 +342,9 @@ fs_conf_load(struct geoha_ctx *ctx, struct fs_conf *conf, bool full)
 {
     const char *s;
     const char *root;
+    char dir_real[PATH_MAX];
+    char backup_real[PATH_MAX];
+    char backup_text[PATH_MAX];
     char node_safe[GEOHA_NODE_MAX];
     char *colon;
     int rc;
@@ -264,38 +362,54 @@ fs_conf_load(struct geoha_ctx *ctx, struct fs_conf *conf, bool full)
     safe_name(conf->rsc, conf->rsc, sizeof(conf->rsc));
     geoha_strlcpy(conf->node, ctx->node, sizeof(conf->node));
 
+    /* Every guard below compares resolved paths ('.' and repeated '/'
+     * removed, '..' refused, symbolic links followed), never the text:
+     * "/.", "/tmp/.." or a link to / are the root directory. */
     s = geoha_param_str(ctx, P_DIRECTORY);
-    if (!fs_path_ok(s)
-        || geoha_strlcpy(conf->directory, s, sizeof(conf->directory) - 64)
-               != 0) {
+    if (!fs_path_ok(s)) {
         return bad(P_DIRECTORY, s,
                    "must be an absolute path of letters, digits and "
                    "._+@%=,/- (no spaces, quotes or glob characters)");
     }
-    strip_slashes(conf->directory);
-    if (strcmp(conf->directory, "/") == 0) {
-        return bad(P_DIRECTORY, s, "must not be the root directory");
+    rc = load_dir_param(P_DIRECTORY, s, conf->directory,
+                        sizeof(conf->directory) - 64, dir_real);
+    if (rc != OCF_SUCCESS) {
+        return rc;
+    }
+    if (strcmp(dir_real, "/") == 0) {
+        return bad(P_DIRECTORY, s,
+                   "must not be the root directory (it resolves to /)");
     }
 
     s = geoha_param_str(ctx, P_BACKUP_DIR);
     if (s == NULL) {
-        rc = geoha_snprintf(conf->backup_dir, sizeof(conf->backup_dir) - 64,
-                            "%s%s", conf->directory, FS_BACKUP_SUFFIX);
+        if (geoha_snprintf(backup_text, sizeof(backup_text), "%s%s",
+                           conf->directory, FS_BACKUP_SUFFIX)
+            != 0) {
+            return bad(P_BACKUP_DIR, s, "is too long");
+        }
     } else if (!fs_path_ok(s)) {
         return bad(P_BACKUP_DIR, s,
                    "must be an absolute path of letters, digits and "
                    "._+@%=,/- (no spaces, quotes or glob characters)");
-    } else {
-        rc = geoha_strlcpy(conf->backup_dir, s, sizeof(conf->backup_dir) - 64);
-    }
-    if (rc != 0) {
+    } else if (geoha_strlcpy(backup_text, s, sizeof(backup_text)) != 0) {
         return bad(P_BACKUP_DIR, s, "is too long");
     }
-    strip_slashes(conf->backup_dir);
-    if (path_within(conf->backup_dir, conf->directory)
+    rc = load_dir_param(P_BACKUP_DIR, backup_text, conf->backup_dir,
+                        sizeof(conf->backup_dir) - 64, backup_real);
+    if (rc != OCF_SUCCESS) {
+        return rc;
+    }
+    if (path_within(backup_real, dir_real) || path_within(dir_real, backup_real)
+        || path_within(conf->backup_dir, conf->directory)
         || path_within(conf->directory, conf->backup_dir)) {
-        return bad(P_BACKUP_DIR, conf->backup_dir,
-                   "must be outside the directory (and not contain it)");
+        char why[PATH_MAX + 160];
+
+        geoha_snprintf(why, sizeof(why),
+                       "must be outside the directory (and not contain "
+                       "it): it resolves to '%s', the directory to '%s'",
+                       backup_real, dir_real);
+        return bad(P_BACKUP_DIR, backup_text, why);
     }
 
     s = geoha_param_str(ctx, P_DB_RESOURCE);

@@ -127,7 +127,8 @@ extern const char *const geoha__mysql_old_writer_actions[];
 
 /*
  * Entries for the agent's parameter table: the azure backend's parameters
- * and the ARM client's (GEOHA_ARM_PARAMS).
+ * and the ARM client's (GEOHA_ARM_PARAMS_NOTE), each description saying
+ * that only backend=azure uses it.
  */
 /* clang-format off */
 #define MYSQL_AZURE_PARAMS                                                    \
@@ -138,17 +139,18 @@ extern const char *const geoha__mysql_old_writer_actions[];
       .longdesc = "node=flexible-server-name for every node, e.g. "           \
                   "\"ci=drupal-ci si=drupal-si\". The instance on node X "    \
                   "speaks for server servers[X]. Required with "              \
-                  "backend=azure." },                                         \
+                  "backend=azure; not used with backend=native." },           \
     { .name = P_SUBSCRIPTION,                                                 \
       .type = GEOHA_PT_STRING,                                                \
       .shortdesc = "Azure subscription of the servers (backend=azure)",       \
       .longdesc = "Subscription id holding the flexible servers. Required "   \
-                  "with backend=azure." },                                    \
+                  "with backend=azure; not used with backend=native." },      \
     { .name = P_RESOURCE_GROUP,                                               \
       .type = GEOHA_PT_STRING,                                                \
       .shortdesc = "Resource group of the servers (backend=azure)",           \
       .longdesc = "Resource group holding every server named in servers. "    \
-                  "Required with backend=azure." },                           \
+                  "Required with backend=azure; not used with "               \
+                  "backend=native." },                                        \
     { .name = P_OLD_WRITER_ACTION,                                            \
       .type = GEOHA_PT_ENUM,                                                  \
       .default_value = D_OLD_WRITER_ACTION,                                   \
@@ -161,8 +163,10 @@ extern const char *const geoha__mysql_old_writer_actions[];
                   "state_dir and deletes them (public access only; open "     \
                   "sessions are not cut, so it is weaker); 'none' does "      \
                   "nothing and promote refuses while the former writer "      \
-                  "answers as writable." },                                   \
-    GEOHA_ARM_PARAMS
+                  "answers as writable. Used only with backend=azure." },     \
+    GEOHA_ARM_PARAMS_NOTE(" (backend=azure)",                                 \
+                          " Used only with backend=azure (the Azure API "     \
+                          "access); not used with backend=native.")
 /* clang-format on */
 
 /* ---- the azure backend (azure.c) ---- */

@@ -115,67 +115,77 @@ extern const char *const geoha_arm_auth_choices[];
  * geoha_arm_config_from_ctx() reads them back.
  */
 /* clang-format off */
-#define GEOHA_ARM_PARAMS                                                      \
+#define GEOHA_ARM_PARAMS_NOTE(sn, ln)                                         \
     { .name = GEOHA_ARM_P_AUTH,                                               \
       .type = GEOHA_PT_ENUM,                                                  \
       .default_value = GEOHA_ARM_DEFAULT_AUTH,                                \
       .choices = geoha_arm_auth_choices,                                      \
-      .shortdesc = "Azure credentials",                                       \
+      .shortdesc = "Azure credentials" sn,                                    \
       .longdesc = "How to authenticate to Azure Resource Manager: 'msi' "     \
                   "(the VM's managed identity; a user-assigned one when "     \
                   "client_id is set), 'secret' (service principal: tenant, "  \
                   "client_id and secret_file), 'token-file' (a bearer token " \
-                  "in token_file; tests and break-glass)." },                 \
+                  "in token_file; tests and break-glass)." ln },              \
     { .name = GEOHA_ARM_P_TENANT,                                             \
       .type = GEOHA_PT_STRING,                                                \
-      .shortdesc = "Entra ID tenant",                                         \
+      .shortdesc = "Entra ID tenant" sn,                                      \
       .longdesc = "Tenant id or domain of the service principal "             \
-                  "(auth=secret)." },                                         \
+                  "(auth=secret)." ln },                                      \
     { .name = GEOHA_ARM_P_CLIENT_ID,                                          \
       .type = GEOHA_PT_STRING,                                                \
-      .shortdesc = "Client id",                                               \
+      .shortdesc = "Client id" sn,                                            \
       .longdesc = "Application (client) id of the service principal "         \
                   "(auth=secret), or of a user-assigned managed identity "    \
-                  "(auth=msi; empty means the system-assigned identity)." },  \
+                  "(auth=msi; empty means the system-assigned "             \
+                  "identity)." ln },                                          \
     { .name = GEOHA_ARM_P_SECRET_FILE,                                        \
       .type = GEOHA_PT_PATH,                                                  \
       .flags = GEOHA_PF_PRIVATE,                                              \
-      .shortdesc = "Client secret file",                                      \
+      .shortdesc = "Client secret file" sn,                                   \
       .longdesc = "File holding the service principal's client secret "       \
                   "(auth=secret). It must be readable by its owner (root) "   \
-                  "only." },                                                  \
+                  "only." ln },                                               \
     { .name = GEOHA_ARM_P_TOKEN_FILE,                                         \
       .type = GEOHA_PT_PATH,                                                  \
       .flags = GEOHA_PF_PRIVATE,                                              \
-      .shortdesc = "Bearer token file",                                       \
+      .shortdesc = "Bearer token file" sn,                                    \
       .longdesc = "File holding an ARM bearer token (auth=token-file). It "   \
-                  "must be readable by its owner (root) only." },             \
+                  "must be readable by its owner (root) only." ln },          \
     { .name = GEOHA_ARM_P_ARM_ENDPOINT,                                       \
       .type = GEOHA_PT_STRING,                                                \
       .default_value = GEOHA_ARM_DEFAULT_ARM_ENDPOINT,                        \
-      .shortdesc = "ARM endpoint",                                            \
+      .shortdesc = "ARM endpoint" sn,                                         \
       .longdesc = "Azure Resource Manager base URL (sovereign clouds: "       \
                   "https://management.chinacloudapi.cn, "                     \
-                  "https://management.usgovcloudapi.net)." },                 \
+                  "https://management.usgovcloudapi.net). A user name or "    \
+                  "password in the URL is refused." ln },                     \
     { .name = GEOHA_ARM_P_LOGIN_ENDPOINT,                                     \
       .type = GEOHA_PT_STRING,                                                \
       .default_value = GEOHA_ARM_DEFAULT_LOGIN_ENDPOINT,                      \
-      .shortdesc = "Entra ID endpoint",                                       \
-      .longdesc = "Base URL of the Entra ID token endpoint (auth=secret)." }, \
+      .shortdesc = "Entra ID endpoint" sn,                                    \
+      .longdesc = "Base URL of the Entra ID token endpoint (auth=secret). "   \
+                  "A user name or password in the URL is refused." ln },      \
     { .name = GEOHA_ARM_P_IMDS_ENDPOINT,                                      \
       .type = GEOHA_PT_STRING,                                                \
       .default_value = GEOHA_ARM_DEFAULT_IMDS_ENDPOINT,                       \
-      .shortdesc = "Instance metadata endpoint",                              \
-      .longdesc = "Base URL of the instance metadata service (auth=msi)." },  \
+      .shortdesc = "Instance metadata endpoint" sn,                           \
+      .longdesc = "Base URL of the instance metadata service (auth=msi). "    \
+                  "A user name or password in the URL is refused." ln },      \
     { .name = GEOHA_ARM_P_CA_FILE,                                            \
       .type = GEOHA_PT_PATH,                                                  \
       .flags = GEOHA_PF_MUST_EXIST,                                           \
-      .shortdesc = "CA certificates",                                         \
+      .shortdesc = "CA certificates" sn,                                      \
       .longdesc = "CA certificates to trust for the ARM and login "           \
                   "endpoints instead of the system's: a PEM file, or a "      \
                   "directory hashed by 'openssl rehash'. TLS is always "      \
-                  "verified." }
+                  "verified." ln }
 /* clang-format on */
+
+/* The entries as they are, for agents that always use ARM. An agent that
+ * uses ARM only in some set-ups says which with GEOHA_ARM_PARAMS_NOTE(sn,
+ * ln): string literals appended to every shortdesc (sn) and longdesc (ln),
+ * e.g. ocf:geoha:mysql's " (backend=azure)". */
+#define GEOHA_ARM_PARAMS GEOHA_ARM_PARAMS_NOTE("", "")
 
 /* Number of entries GEOHA_ARM_PARAMS expands to. */
 #define GEOHA_ARM_N_PARAMS 9
@@ -211,7 +221,8 @@ struct geoha_arm_config {
      * in for the public cloud): "https://management.azure.com/". */
     const char *resource;
     /* Token cache directory; NULL: $GEOHA_TOKEN_CACHE_DIR or /run/geoha.
-     * "" disables the cache. */
+     * "" disables the cache. It must be a directory owned by the effective
+     * user, mode 0700, not a symbolic link (geoha_arm_client_new). */
     const char *cache_dir;
     const char *user_agent;      /* NULL: "geoha/<version>" */
     int64_t poll_ms;             /* 0: $GEOHA_ARM_POLL_MS or the default */
@@ -266,10 +277,18 @@ int geoha_arm_config_check(const struct geoha_arm_config *cfg, bool files,
 
 /*
  * Whether url may be used: https://, or http:// only to 127.0.0.0/8, ::1,
- * localhost or 169.254.169.254. Returns 0, GEOHA_E_INSECURE for plain http
- * elsewhere, GEOHA_E_CONFIG for anything that is not an http(s) URL.
+ * localhost or 169.254.169.254, and never with a user name or password in
+ * it (user:password@host). Returns 0, GEOHA_E_INSECURE for plain http
+ * elsewhere or for user info, GEOHA_E_CONFIG for anything that is not an
+ * http(s) URL.
  */
 int geoha_arm_url_check(const char *url);
+
+/*
+ * Whether url has, or may have, user info (an '@' before the path): such
+ * a URL may carry a password and must never be echoed in a message.
+ */
+bool geoha_arm_url_has_userinfo(const char *url);
 
 /* ---- the client ---- */
 
@@ -277,9 +296,12 @@ struct geoha_arm_client;
 
 /*
  * Create a client (checks cfg with files=false; the secret/token files are
- * read when a token is needed). No network I/O happens here. On failure
- * returns GEOHA_E_CONFIG / GEOHA_E_INSECURE / -ENOMEM with the reason in
- * err (may be NULL).
+ * read when a token is needed). No network I/O happens here. The token
+ * cache directory is created 0700 when missing; an existing one that is a
+ * symbolic link, not owned by the effective user or not mode 0700 is
+ * refused with -EACCES (a node-local problem, not a configuration one).
+ * On failure returns GEOHA_E_CONFIG / GEOHA_E_INSECURE / -EACCES / -ENOMEM
+ * with the reason in err (may be NULL).
  */
 int geoha_arm_client_new(const struct geoha_arm_config *cfg, char *err,
                          size_t errlen, struct geoha_arm_client **out);

@@ -68,6 +68,23 @@ bool geoha_streq(const char *a, const char *b);
 /* Trim ASCII white space at both ends in place; returns s. */
 char *geoha_strtrim(char *s);
 
+/*
+ * Length of the valid UTF-8 character at s (1-4), or 0 when the bytes at s
+ * are not one: a stray continuation byte, an overlong form, a surrogate, a
+ * code point above U+10FFFF, or a sequence cut short.
+ */
+size_t geoha_utf8_len(const char *s);
+
+/*
+ * Copy src into dst (size bytes) with every control character (C0, DEL and
+ * the C1 range) and every byte that is not part of valid UTF-8 written as
+ * \xNN, so text from parameters or peers cannot add lines or raw bytes to
+ * syslog or the CIB. Other text, backslashes included, is kept as it is.
+ * Cuts only between characters; -ENOSPC when the result was cut short
+ * (dst then holds what fitted), -EINVAL for NULL arguments.
+ */
+int geoha_escape_text(char *dst, size_t size, const char *src);
+
 /* A growable string with a hard maximum size (including the NUL). */
 struct geoha_buf {
     char *data; /* always NUL-terminated once anything is appended */

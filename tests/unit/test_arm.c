@@ -340,6 +340,50 @@ geoha_arm_config_check__auth_needs(void **state)
     assert_int_equal(cfg.auth, GEOHA_ARM_AUTH_MSI);
 }
 
+/* issue 17 item 7: no endpoint may carry credentials, and the refusal
+ * never echoes them (the message becomes an exit reason, in the CIB). */
+static void
+geoha_arm_config_check__refuses_userinfo(void **state)
+{
+    static const char *const urls[] = {
+        "https://admin:Pw0rd-17@management.example.com",
+        "https://Pw0rd-17@management.example.com/",
+        "https://:Pw0rd-17@management.example.com:443/x",
+        "http://admin:Pw0rd-17@127.0.0.1:8443",
+        "http://admin:Pw0rd-17@169.254.169.254",
+        "https://admin;AUTH=Pw0rd-17@management.example.com",
+    };
+    static const char *const names[] = { "arm_endpoint", "login_endpoint",
+                                         "imds_endpoint" };
+    struct geoha_arm_config cfg;
+    struct geoha_arm_client *c = NULL;
+    char err[512];
+    (void)state;
+
+    for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+        for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+            geoha_arm_config_init(&cfg);
+            /* auth=msi: login_endpoint is not used, and still refused */
+            assert_int_equal(geoha_arm_config_set(&cfg, names[n], urls[i]), 0);
+            err[0] = '\0';
+            assert_int_not_equal(
+                geoha_arm_config_check(&cfg, false, err, sizeof(err)), 0);
+            assert_non_null(strstr(err, names[n]));
+            assert_null(strstr(err, "Pw0rd"));
+            assert_null(strstr(err, "admin"));
+            err[0] = '\0';
+            assert_int_not_equal(
+                geoha_arm_client_new(&cfg, err, sizeof(err), &c), 0);
+            assert_null(c);
+            assert_null(strstr(err, "Pw0rd"));
+        }
+    }
+    /* an '@' later in the URL is not user info */
+    geoha_arm_config_init(&cfg);
+    cfg.arm_endpoint = "https://management.example.com/a@b";
+    assert_int_equal(geoha_arm_config_check(&cfg, false, err, sizeof(err)), 0);
+}
+
 static void
 geoha_arm_config_check__insecure_files_and_urls(void **state)
 {
@@ -972,6 +1016,85 @@ geoha_arm_auth_check__imds_token_and_cache(void **state)
     }
 }
 
+/* issue 17 item 6: the token goes only into a directory that is ours
+ * alone: not a symbolic link, owned by us, mode 0700 (created so). */
+static void
+geoha_arm_client_new__token_cache_dir(void **state)
+{
+    struct geoha_arm_config cfg;
+    struct geoha_arm_client *c = NULL;
+    char open_dir[160], link[160], link_slash[170], other[160], fresh[160];
+    char file[160], err[512];
+    struct stat st;
+    (void)state;
+
+    geoha_snprintf(open_dir, sizeof(open_dir), "%s/open", dir);
+    geoha_snprintf(link, sizeof(link), "%s/link", dir);
+    geoha_snprintf(link_slash, sizeof(link_slash), "%s/link/", dir);
+    geoha_snprintf(other, sizeof(other), "%s/other", dir);
+    geoha_snprintf(fresh, sizeof(fresh), "%s/fresh/cache", dir);
+    geoha_snprintf(file, sizeof(file), "%s/file", dir);
+    assert_int_equal(mkdir(open_dir, 0700), 0);
+    assert_int_equal(chmod(open_dir, 0777), 0);
+    assert_int_equal(symlink(open_dir, link), 0);
+    assert_int_equal(mkdir(other, 0700), 0);
+    assert_int_equal(
+        geoha_file_replace(file, "x", 1, (uid_t)-1, (gid_t)-1, 0600), 0);
+
+    geoha_arm_config_init(&cfg);
+    cfg.imds_endpoint = "http://127.0.0.1:9";
+    /* a symbolic link to a 0777 directory */
+    cfg.cache_dir = link;
+    err[0] = '\0';
+    assert_int_equal(geoha_arm_client_new(&cfg, err, sizeof(err), &c), -EACCES);
+    assert_null(c);
+    assert_non_null(strstr(err, "symbolic link"));
+    assert_non_null(strstr(err, link));
+    cfg.cache_dir = link_slash;
+    assert_int_equal(geoha_arm_client_new(&cfg, err, sizeof(err), &c), -EACCES);
+    /* the 0777 directory itself */
+    cfg.cache_dir = open_dir;
+    assert_int_equal(geoha_arm_client_new(&cfg, err, sizeof(err), &c), -EACCES);
+    assert_non_null(strstr(err, "mode 0777"));
+    assert_int_equal(chmod(open_dir, 0750), 0);
+    assert_int_equal(geoha_arm_client_new(&cfg, err, sizeof(err), &c), -EACCES);
+    /* someone else's directory */
+    if (geteuid() == 0) {
+        assert_int_equal(chown(other, 65534, 65534), 0);
+        cfg.cache_dir = other;
+        assert_int_equal(geoha_arm_client_new(&cfg, err, sizeof(err), &c),
+                         -EACCES);
+        assert_non_null(strstr(err, "owned by uid 65534"));
+    }
+    /* not a directory */
+    cfg.cache_dir = file;
+    assert_int_equal(geoha_arm_client_new(&cfg, err, sizeof(err), &c), -EACCES);
+    /* a missing one is created 0700, whatever the umask */
+    {
+        mode_t old = umask(0);
+
+        cfg.cache_dir = fresh;
+        assert_int_equal(geoha_arm_client_new(&cfg, err, sizeof(err), &c), 0);
+        umask(old);
+    }
+    assert_non_null(c);
+    geoha_arm_client_free(c);
+    c = NULL;
+    assert_int_equal(lstat(fresh, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0700);
+    /* and then accepted as it is */
+    assert_int_equal(geoha_arm_client_new(&cfg, err, sizeof(err), &c), 0);
+    geoha_arm_client_free(c);
+    unlink(link);
+    unlink(file);
+    rmdir(open_dir);
+    rmdir(other);
+    rmdir(fresh);
+    geoha_snprintf(fresh, sizeof(fresh), "%s/fresh", dir);
+    rmdir(fresh);
+}
+
 /* ---- the OCF glue ---- */
 
 static const struct geoha_param ocf_params[] = {
@@ -1064,6 +1187,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         T(geoha_arm_config_check__auth_needs),
         T(geoha_arm_config_check__insecure_files_and_urls),
+        T(geoha_arm_config_check__refuses_userinfo),
         T(geoha_arm_client_new__refuses_bad_config),
         T(geoha_arm_get__ok_and_headers),
         T(geoha_arm_get__error_line),
@@ -1082,6 +1206,7 @@ main(void)
         T(geoha_arm_list__pages),
         T(geoha_arm_imds_get__metadata_header),
         T(geoha_arm_auth_check__imds_token_and_cache),
+        T(geoha_arm_client_new__token_cache_dir),
         T(geoha_arm_config_from_ctx__reads_params),
         T(geoha_arm_params__metadata),
     };

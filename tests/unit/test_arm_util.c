@@ -165,6 +165,25 @@ geoha_arm_url_check__http_only_loopback_and_imds(void **state)
     assert_int_equal(geoha_arm_url_check("http://[::2]/"), GEOHA_E_INSECURE);
 }
 
+/* issue 17 item 7: user info is refused and flagged as not to be shown. */
+static void
+geoha_arm_url_check__refuses_userinfo(void **state)
+{
+    (void)state;
+    assert_int_equal(geoha_arm_url_check("https://u:p@management.azure.com"),
+                     GEOHA_E_INSECURE);
+    assert_int_equal(geoha_arm_url_check("https://u@management.azure.com/"),
+                     GEOHA_E_INSECURE);
+    assert_int_equal(geoha_arm_url_check("http://u:p@127.0.0.1:8443"),
+                     GEOHA_E_INSECURE);
+    assert_true(geoha_arm_url_has_userinfo("https://u:p@h"));
+    assert_true(geoha_arm_url_has_userinfo("u:p@h/x"));
+    assert_false(geoha_arm_url_has_userinfo("https://h/a@b"));
+    assert_false(geoha_arm_url_has_userinfo("https://h?x=a@b"));
+    assert_false(geoha_arm_url_has_userinfo(NULL));
+    assert_int_equal(geoha_arm_url_check("https://h/a@b"), 0);
+}
+
 static void
 geoha_arm_url_check__not_urls(void **state)
 {
@@ -599,6 +618,7 @@ main(void)
         cmocka_unit_test(geoha_arm_url_check__https_always),
         cmocka_unit_test(geoha_arm_url_check__http_only_loopback_and_imds),
         cmocka_unit_test(geoha_arm_url_check__not_urls),
+        cmocka_unit_test(geoha_arm_url_check__refuses_userinfo),
         cmocka_unit_test(geoha__arm_origin__normalises),
         cmocka_unit_test(geoha__arm_path_ok__checks),
         cmocka_unit_test(geoha__arm_api_ok__checks),

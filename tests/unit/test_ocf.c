@@ -286,6 +286,84 @@ geoha_notify_get__reads_env(void **state)
     assert_null(geoha_notify_get("demote_uname_nope"));
 }
 
+/* Runs fn with stderr in a file; returns what it wrote (caller frees). */
+static char *
+capture_stderr(void (*fn)(void))
+{
+    char path[] = "/tmp/geoha-test-stderr-XXXXXX";
+    int fd = mkstemp(path);
+    int saved;
+    char *text;
+    FILE *f;
+    long n;
+
+    assert_true(fd >= 0);
+    fflush(stderr);
+    saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    fn();
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    text = calloc(1, 8192);
+    assert_non_null(text);
+    n = (long)fread(text, 1, 8191, f);
+    assert_true(n >= 0);
+    fclose(f);
+    unlink(path);
+    return text;
+}
+
+static void
+exit_reason_with_raw_bytes(void)
+{
+    geoha_exit_reason("Parameter settings_file='%s' is bad",
+                      "/a\nb\r\x1b[31m\xff\xc3\xa9");
+}
+
+/* issue 17 item 8: no raw control or non-UTF-8 byte reaches the exit
+ * reason (the CIB) or the log line. */
+static void
+geoha_exit_reason__escapes_control_and_bad_utf8(void **state)
+{
+    char *text;
+    char *line;
+
+    (void)state;
+    text = capture_stderr(exit_reason_with_raw_bytes);
+    line = strstr(text, "ocf-exit-reason:");
+    assert_non_null(line);
+    assert_non_null(strstr(line, "ocf-exit-reason:Parameter settings_file="
+                                 "'/a\\x0ab\\x0d\\x1b[31m\\xff\xc3\xa9' is "
+                                 "bad\n"));
+    /* the log line says the same, escaped the same way */
+    assert_non_null(strstr(text, ": Parameter settings_file='/a\\x0ab"));
+    for (const char *p = text; *p != '\0'; p++) {
+        unsigned char c = (unsigned char)*p;
+
+        assert_true(c == '\n' || (c >= 0x20 && c != 0x7f && c != 0xff));
+    }
+    free(text);
+}
+
+/* issue 17 item 8: a PATH parameter with a control character in it is a
+ * configuration error at load, for every action. */
+static void
+geoha_agent_main__path_with_control_character(void **state)
+{
+    (void)state;
+    clear_env();
+    setenv("OCF_RESKEY_name", "x", 1);
+    setenv("OCF_RESKEY_secret_file", "/etc/geoha\n/secret", 1);
+    assert_int_equal(run("validate-all"), OCF_ERR_CONFIGURED);
+    assert_int_equal(run("stop"), OCF_ERR_CONFIGURED);
+    setenv("OCF_RESKEY_secret_file", "/etc/geoha\t/secret", 1);
+    assert_int_equal(run("validate-all"), OCF_ERR_CONFIGURED);
+}
+
 int
 main(void)
 {
@@ -298,6 +376,8 @@ main(void)
         cmocka_unit_test(geoha_agent_metadata__validates_shape),
         cmocka_unit_test(geoha_ocf_from_result__mapping),
         cmocka_unit_test(geoha_notify_get__reads_env),
+        cmocka_unit_test(geoha_exit_reason__escapes_control_and_bad_utf8),
+        cmocka_unit_test(geoha_agent_main__path_with_control_character),
     };
 
     return cmocka_run_group_tests_name("ocf", tests, setup, NULL);

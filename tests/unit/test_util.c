@@ -214,6 +214,42 @@ geoha_deadline__arithmetic(void **state)
     assert_int_equal(geoha_sleep_ms(NULL, 1), 0);
 }
 
+/* issue 17 item 8: control characters and invalid UTF-8 become \xNN. */
+static void
+geoha_escape_text__controls_and_bad_utf8(void **state)
+{
+    char out[64];
+    char tiny[8];
+
+    (void)state;
+    assert_int_equal(geoha_escape_text(out, sizeof(out), "plain \\ text"), 0);
+    assert_string_equal(out, "plain \\ text");
+    assert_int_equal(geoha_escape_text(out, sizeof(out), "a\nb\rc\td\x1b\x7f"),
+                     0);
+    assert_string_equal(out, "a\\x0ab\\x0dc\\x09d\\x1b\\x7f");
+    /* valid UTF-8 is kept, C1 controls and broken sequences are not */
+    assert_int_equal(
+        geoha_escape_text(out, sizeof(out), "caf\xc3\xa9 \xe2\x82\xac"), 0);
+    assert_string_equal(out, "caf\xc3\xa9 \xe2\x82\xac");
+    assert_int_equal(geoha_escape_text(out, sizeof(out), "\xc2\x85|\xff|\xc3"),
+                     0);
+    assert_string_equal(out, "\\xc2\\x85|\\xff|\\xc3");
+    assert_int_equal(
+        geoha_escape_text(out, sizeof(out), "\xc0\xaf|\xed\xa0\x80"), 0);
+    assert_string_equal(out, "\\xc0\\xaf|\\xed\\xa0\\x80");
+    assert_int_equal(geoha_escape_text(out, sizeof(out), "\xf4\x90\x80\x80"),
+                     0);
+    assert_string_equal(out, "\\xf4\\x90\\x80\\x80");
+    /* cut between characters, never inside an escape */
+    assert_int_equal(geoha_escape_text(tiny, sizeof(tiny), "ab\ncde"), -ENOSPC);
+    assert_string_equal(tiny, "ab\\x0ac");
+    assert_int_equal(geoha_escape_text(tiny, sizeof(tiny), "abcd\n"), -ENOSPC);
+    assert_string_equal(tiny, "abcd");
+    assert_int_equal(geoha_utf8_len("\xf0\x9f\x98\x80"), 4);
+    assert_int_equal(geoha_utf8_len("\xf0\x9f\x98"), 0);
+    assert_int_equal(geoha_escape_text(NULL, 1, "x"), -EINVAL);
+}
+
 int
 main(void)
 {
@@ -230,6 +266,7 @@ main(void)
         cmocka_unit_test(geoha_buf__long_printf),
         cmocka_unit_test(geoha_strerror__every_code_has_text),
         cmocka_unit_test(geoha_deadline__arithmetic),
+        cmocka_unit_test(geoha_escape_text__controls_and_bad_utf8),
     };
 
     return cmocka_run_group_tests_name("util", tests, NULL, NULL);
