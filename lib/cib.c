@@ -116,3 +116,44 @@ geoha_cib_promoted_node(const char *rsc_id, char node[GEOHA_NODE_MAX])
     }
     return geoha_strlcpy(node, nodes[0], GEOHA_NODE_MAX);
 }
+
+int
+geoha_cib_nodes(char nodes[][GEOHA_NODE_MAX], size_t max, size_t *n)
+{
+    pe_working_set_t *ds = NULL;
+    xmlNode *xml = NULL;
+    size_t found = 0;
+    int rc;
+
+    if (n == NULL || (max > 0 && nodes == NULL)) {
+        return -EINVAL;
+    }
+    rc = read_cib(&xml);
+    if (rc != 0) {
+        return rc;
+    }
+    ds = pe_new_working_set();
+    if (ds == NULL) {
+        free_xml(xml);
+        return -ENOMEM;
+    }
+    ds->input = xml; /* the working set owns it now */
+    ds->flags |= pe_flag_no_counts | pe_flag_no_compat;
+    cluster_status(ds);
+    for (GList *l = ds->nodes; l != NULL; l = l->next) {
+        pe_node_t *node = l->data;
+
+        if (node == NULL || node->details == NULL
+            || node->details->uname == NULL
+            || node->details->type != node_member) {
+            continue; /* remote and guest nodes run no database */
+        }
+        if (found < max) {
+            geoha_strlcpy(nodes[found], node->details->uname, GEOHA_NODE_MAX);
+        }
+        found++;
+    }
+    *n = found;
+    pe_free_working_set(ds);
+    return 0;
+}

@@ -82,6 +82,7 @@
 
 #include "geoha/arm.h"
 #include "geoha/attr.h"
+#include "geoha/cib.h"
 #include "geoha/file.h"
 #include "geoha/gtid.h"
 #include "geoha/map.h"
@@ -116,6 +117,8 @@
 #define VERIFY_RESERVE_MAX_MS 30000 /* kept for the write check */
 #define READ_ONLY_ARM_MAX_MS 60000  /* read_only through ARM (demote) */
 #define STATE_POLL_MS 2000          /* polling a server's state */
+/* issue 16: each promoted monitor's try at a former writer not yet closed */
+#define CLOSE_PENDING_MAX_MS 8000
 
 const char *const geoha__mysql_old_writer_actions[] = { OLD_WRITER_STOP,
                                                         OLD_WRITER_FIREWALL,
@@ -323,6 +326,58 @@ az_setup(struct geoha_ctx *ctx, struct az *az)
     return OCF_SUCCESS;
 }
 
+static bool
+has_server(const struct az *az, const char *node)
+{
+    for (size_t i = 0; i < az->n; i++) {
+        if (strcmp(az->s[i].node, node) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * issue 17 item 9a: a node without its server in the map is a writer the
+ * agent never looks at (promote would leave it writable beside the new
+ * one). Every node that endpoints names, and every member node of the
+ * cluster the CIB lists, must have its server; two regions at least.
+ */
+static int
+servers_cover_cluster(const struct az *az, const struct geoha_map *eps)
+{
+    char nodes[GEOHA_MAP_ENTRIES][GEOHA_NODE_MAX];
+    size_t n = 0;
+
+    for (size_t i = 0; eps != NULL && i < eps->n; i++) {
+        if (!has_server(az, eps->e[i].node)) {
+            geoha_exit_reason("Parameter %s has no server for node '%s', "
+                              "which %s names: every node's server must be "
+                              "in the map",
+                              P_SERVERS, eps->e[i].node, P_ENDPOINTS);
+            return OCF_ERR_CONFIGURED;
+        }
+    }
+    if (geoha_cib_nodes(nodes, GEOHA_MAP_ENTRIES, &n) != 0) {
+        n = 0; /* no CIB to ask (run by hand): the map and endpoints */
+    }
+    for (size_t i = 0; i < n && i < GEOHA_MAP_ENTRIES; i++) {
+        if (!has_server(az, nodes[i])) {
+            geoha_exit_reason("Parameter %s has no server for cluster node "
+                              "'%s': every node's server must be in the map",
+                              P_SERVERS, nodes[i]);
+            return OCF_ERR_CONFIGURED;
+        }
+    }
+    if (az->n < 2) {
+        geoha_exit_reason("Parameter %s names %zu server; %s=%s needs every "
+                          "node's server (at least two)",
+                          P_SERVERS, az->n, P_BACKEND, BACKEND_AZURE);
+        return OCF_ERR_CONFIGURED;
+    }
+    return OCF_SUCCESS;
+}
+
 int
 geoha__mysql_azure_validate(struct geoha_ctx *ctx)
 {
@@ -330,6 +385,10 @@ geoha__mysql_azure_validate(struct geoha_ctx *ctx)
     struct az az;
     int rc = az_setup(ctx, &az);
 
+    if (rc != OCF_SUCCESS) {
+        return rc;
+    }
+    rc = servers_cover_cluster(&az, eps);
     if (rc != OCF_SUCCESS) {
         return rc;
     }
@@ -1011,6 +1070,8 @@ monitor_standalone_unpromoted(struct az *az)
     }
 }
 
+static void close_pending(struct az *az);
+
 int
 geoha__mysql_azure_monitor(struct geoha_ctx *ctx)
 {
@@ -1089,6 +1150,9 @@ geoha__mysql_azure_monitor(struct geoha_ctx *ctx)
             goto done;
         }
         set_score(&az, SCORE_WRITER);
+        if (!ctx->probe) {
+            close_pending(&az);
+        }
         rc = OCF_RUNNING_PROMOTED;
         goto done;
     }
@@ -1280,6 +1344,93 @@ geoha__mysql_azure_notify(struct geoha_ctx *ctx)
 /* ---- promote ---- */
 
 /*
+ * issue 16: a former writer that could not be closed while its region was
+ * down. When that region returns, Azure brings the server back as a
+ * writable primary; the writer's monitor keeps trying until it is closed.
+ * The mark is a file in state_dir naming the server, with the time.
+ */
+static int
+close_pending_path(const struct az *az, size_t i, char *path, size_t size)
+{
+    return geoha_snprintf(
+        path, size, "%s/mysql-%s-close-pending-%s",
+        str_or(geoha_param_str(az->ctx, P_STATE_DIR), D_STATE_DIR), az->base,
+        az->s[i].name);
+}
+
+static void
+close_pending_set(struct az *az, size_t i)
+{
+    char path[PATH_MAX];
+    char text[64];
+
+    if (close_pending_path(az, i, path, sizeof(path)) == 0
+        && geoha_snprintf(text, sizeof(text), "%lld\n",
+                          (long long)geoha_wall_ms())
+               == 0
+        && geoha_dir_ensure(
+               str_or(geoha_param_str(az->ctx, P_STATE_DIR), D_STATE_DIR), 0700)
+               == 0
+        && geoha_file_replace(path, text, strlen(text), (uid_t)-1, (gid_t)-1,
+                              0600)
+               == 0) {
+        geoha_notice("The former writer stays marked for closing; the "
+                     "writer's monitor keeps trying | server='%s' file='%s'",
+                     az->s[i].name, path);
+    }
+}
+
+static int old_writer_fence(struct az *az, size_t i,
+                            const struct geoha_deadline *d, char *done,
+                            size_t done_size);
+
+/*
+ * The writer's monitor: close every former writer still marked, within a
+ * short budget (its region may still hang). SQL first (the fastest way to
+ * stop writes where the admin account may), then old_writer_action
+ * through ARM, which also sets its read_only parameter for later starts.
+ */
+static void
+close_pending(struct az *az)
+{
+    for (size_t i = 0; i < az->n; i++) {
+        char path[PATH_MAX];
+        char done[768] = "";
+        char *text = NULL;
+        long long since = 0;
+        struct geoha_deadline d;
+        const char *how = "";
+        int rc;
+
+        if (i == az->me || close_pending_path(az, i, path, sizeof(path)) != 0
+            || geoha_file_read(path, 64, &text, NULL) != 0) {
+            continue;
+        }
+        geoha_strtrim(text);
+        geoha_parse_ll(text, 0, INT64_MAX, &since);
+        free(text);
+        d = geoha_deadline_min(&az->ctx->deadline, CLOSE_PENDING_MAX_MS);
+        if (set_read_only(az, i, true, false, &d, &how) == 0) {
+            geoha_notice("A former writer answers again: read-only over SQL "
+                         "| server='%s' marked_s_ago=%lld",
+                         az->s[i].name,
+                         (long long)((geoha_wall_ms() - since) / 1000));
+        }
+        if (server_get(az, i, &d) != 0) {
+            continue; /* its region still does not answer */
+        }
+        rc = old_writer_fence(az, i, &d, done, sizeof(done));
+        if (rc == 0 && strstr(done, "not done") == NULL) {
+            unlink(path);
+            geoha_notice("The former writer is closed | server='%s' "
+                         "done='%s' marked_s_ago=%lld",
+                         az->s[i].name, done,
+                         (long long)((geoha_wall_ms() - since) / 1000));
+        }
+    }
+}
+
+/*
  * Make server i (a former writer) stop taking writes through ARM, then
  * check over SQL. *done describes what happened. GEOHA_E_UNSAFE when it
  * still takes writes.
@@ -1410,6 +1561,7 @@ old_writer_fence(struct az *az, size_t i, const struct geoha_deadline *d,
         geoha_warn("Cannot reach the former writer through ARM | server='%s' "
                    "%s",
                    s->name, done);
+        close_pending_set(az, i);
         return 0;
     }
     if (geoha_streq(action, OLD_WRITER_STOP)) {

@@ -27,4 +27,11 @@ int geoha_cib_promoted_nodes(const char *rsc_id, char nodes[][GEOHA_NODE_MAX],
  */
 int geoha_cib_promoted_node(const char *rsc_id, char node[GEOHA_NODE_MAX]);
 
+/*
+ * The cluster's member nodes (remote and guest nodes left out), as the
+ * CIB's configuration lists them. Up to max names are copied; *n gets the
+ * count. -ENOTCONN when the CIB cannot be read.
+ */
+int geoha_cib_nodes(char nodes[][GEOHA_NODE_MAX], size_t max, size_t *n);
+
 #endif /* GEOHA_CIB_H */
