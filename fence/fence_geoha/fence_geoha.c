@@ -365,6 +365,30 @@ validate(struct fence *f, bool files, bool need_plug)
 }
 
 /* Create the client, find subscription and resource group (IMDS). */
+
+/*
+ * The ARM client. A token cache directory the library refuses (a symbolic
+ * link, someone else's, a loose mode: issue 17 item 6) costs the agents
+ * their start; fencing goes on without the cache (one token fetch per
+ * run) and says why, since a fencing that fails is the worse outcome.
+ */
+static int
+arm_client_new(const struct fence *f, char *err, size_t errlen,
+               struct geoha_arm_client **out)
+{
+    int rc = geoha_arm_client_new(&f->cfg, err, errlen, out);
+
+    if (rc == -EACCES && (f->cfg.cache_dir == NULL || f->cfg.cache_dir[0])) {
+        struct geoha_arm_config cfg = f->cfg;
+
+        geoha_warn("Fencing goes on without a token cache | reason='%s'", err);
+        cfg.cache_dir = "";
+        err[0] = '\0';
+        rc = geoha_arm_client_new(&cfg, err, errlen, out);
+    }
+    return rc;
+}
+
 static int
 connect_arm(struct fence *f, const struct geoha_deadline *d)
 {
@@ -374,7 +398,7 @@ connect_arm(struct fence *f, const struct geoha_deadline *d)
     const char *rg = fence_opt(f->o, O_RG);
     int rc;
 
-    rc = geoha_arm_client_new(&f->cfg, err, sizeof(err), &f->arm);
+    rc = arm_client_new(f, err, sizeof(err), &f->arm);
     if (rc != 0) {
         geoha_snprintf(f->err, sizeof(f->err), "ARM client: %s",
                        err[0] != '\0' ? err : geoha_strerror(rc));
@@ -966,7 +990,7 @@ worker_main(struct fence *f, const char *what, step_fn fn, int rfd)
     /* A client of its own. The agent's (a copy of its curl handle and
      * connections) is never used nor freed here: that would talk on the
      * agent's sockets. */
-    if (geoha_arm_client_new(&f->cfg, err, sizeof(err), &own) == 0) {
+    if (arm_client_new(f, err, sizeof(err), &own) == 0) {
         f->arm = own;
         oc = fn(f, rfd);
     } else {
