@@ -13,6 +13,9 @@ DESTDIR ?=
 OCF_ROOT ?= $(PREFIX)/lib/ocf
 SBINDIR ?= $(PREFIX)/sbin
 DOCDIR ?= $(PREFIX)/share/doc/geoha
+# The configuration templates an admin renders (geoha.crm, corosync.conf,
+# geoha.params, mariadb-geoha.cnf): data, not documentation.
+DATADIR ?= $(PREFIX)/share/geoha
 CC ?= gcc
 BUILD ?= build
 CFLAGS ?= -O2 -g
@@ -128,12 +131,16 @@ install: $(AGENT_BINS) $(FENCE_BINS) $(RENDER_BIN)
 	$(if $(FENCE_BINS),install -d $(DESTDIR)$(SBINDIR) && install -m 0755 $(BUILD)/fence_geoha $(DESTDIR)$(SBINDIR)/fence_geoha)
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(RENDER_BIN) $(DESTDIR)$(SBINDIR)/geoha-render
-	install -d $(DESTDIR)$(DOCDIR)/crm-config
-	install -m 0644 README.md docs/SAFETY.md $(DESTDIR)$(DOCDIR)/
-	install -m 0644 $(filter-out %.c,$(wildcard crm-config/*)) $(DESTDIR)$(DOCDIR)/crm-config/
+	install -d $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	install -m 0644 crm-config/geoha.crm crm-config/geoha.params \
+	  crm-config/corosync.conf crm-config/mariadb-geoha.cnf \
+	  $(DESTDIR)$(DATADIR)/
+	install -m 0644 README.md docs/SAFETY.md crm-config/runbook.md \
+	  crm-config/witness.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:
-	rm -rf $(DESTDIR)$(OCF_ROOT)/resource.d/geoha $(DESTDIR)$(DOCDIR)
+	rm -rf $(DESTDIR)$(OCF_ROOT)/resource.d/geoha $(DESTDIR)$(DOCDIR) \
+	  $(DESTDIR)$(DATADIR)
 	rm -f $(DESTDIR)$(SBINDIR)/fence_geoha $(DESTDIR)$(SBINDIR)/geoha-render
 
 clean:

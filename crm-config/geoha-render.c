@@ -343,12 +343,13 @@ help(FILE *out, const char *params, const struct values *vals)
 }
 
 /* The params file --help reads when neither --params nor a template is
- * given: the one installed beside the templates, or the source tree's. */
+ * given: the one installed beside the templates (PREFIX/share/geoha), or
+ * the source tree's. */
 static int
 default_help_params(char *out, size_t size)
 {
     static const char *const rel[] = {
-        "../share/doc/geoha/crm-config/geoha.params",
+        "../share/geoha/geoha.params",
         "../crm-config/geoha.params",
     };
     char exe[PATH_MAX];
