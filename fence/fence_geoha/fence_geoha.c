@@ -1318,26 +1318,101 @@ action_on(struct fence *f)
 }
 
 /*
- * Off (with fabric fencing), then on: the node comes back, still cut off
- * from traffic and its database until the cluster brings them back. As
- * in fence-agents, a failed power-on does not fail the reboot: the node
- * was fenced, which is what the cluster waits for.
+ * The rest of a reboot's power-on, in a process of its own that Pacemaker
+ * does not wait for: detached (its own session, its standard streams on
+ * /dev/null, so pacemaker-fenced sees the agent's output end with the
+ * agent) and with its own ARM client. It follows the VM until it runs or
+ * power_timeout passes, and logs which.
+ */
+static void
+follow_power_on(struct fence *f)
+{
+    struct geoha_deadline pd;
+    enum power p = PS_UNKNOWN;
+    char err[ERR_MAX] = "";
+    pid_t pid;
+    int status;
+    int fd;
+
+    fflush(stdout);
+    fflush(stderr);
+    pid = fork();
+    if (pid < 0) {
+        return;
+    }
+    if (pid > 0) {
+        waitpid(pid, &status, 0);
+        return;
+    }
+    if (fork() != 0) {
+        _exit(0);
+    }
+    setsid();
+    fd = open("/dev/null", O_RDWR);
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+    }
+    f->arm = NULL; /* the agent's handle talks on the agent's sockets */
+    if (arm_client_new(f, err, sizeof(err), &f->arm) != 0) {
+        _exit(0);
+    }
+    pd = deadline_s(fence_opt_ll(f->o, O_POWER_TIMEOUT));
+    if (power_wait(f, false, &pd, &p) == 0) {
+        geoha_notice("After the reboot's fencing the VM runs again | vm='%s'",
+                     f->plug);
+    } else {
+        geoha_err("After the reboot's fencing the VM did not come back "
+                  "within power_timeout | vm='%s' power=%s",
+                  f->plug, power_names[p]);
+    }
+    _exit(0);
+}
+
+/*
+ * Off (with fabric fencing), then on. Fencing is done once the VM is off
+ * and the fabric steps are done: that is when the cluster may promote.
+ * So the power-on is requested, and Azure's acceptance of it (202) is all
+ * this action waits for; a detached process follows the VM until it runs
+ * (issue 18: a VM's boot, tens of seconds on Azure, no longer holds the
+ * promotion). The node comes back still cut off from traffic and its
+ * database until the cluster brings them back. As in fence-agents, a
+ * failed power-on does not fail the reboot: the node was fenced. An admin
+ * who wants no power-on sets pcmk_reboot_action=off (or
+ * stonith-action=off); Pacemaker then runs off.
  */
 static int
 action_reboot(struct fence *f)
 {
     bool already = false;
     int rc = do_off(f, &already);
+    char path[GEOHA_ARM_PATH_MAX];
+    struct geoha_deadline pd;
+    struct geoha_arm_op op;
 
     if (rc != 0) {
         return rc;
     }
     sleep_s(fence_opt_ll(f->o, O_POWER_WAIT));
-    rc = do_on(f, &already);
-    if (rc != 0) {
+    pd = deadline_s(fence_opt_ll(f->o, O_API_TIMEOUT));
+    geoha_arm_op_init(&op);
+    rc = geoha_snprintf(path, sizeof(path), "%s/start", f->vm);
+    if (rc == 0) {
+        rc = geoha_arm_send(f->arm, GEOHA_ARM_POST, path, API_COMPUTE, NULL,
+                            &pd, &op);
+    }
+    geoha_arm_op_clear(&op);
+    if (rc != 0
+        && !(rc == GEOHA_E_REMOTE && geoha_arm_last_status(f->arm) == 409)) {
         geoha_err("The VM is off (fenced) but did not power on again | "
                   "vm='%s' error='%s'",
-                  f->plug, f->err);
+                  f->plug, geoha_arm_why(f->arm, rc));
+    } else {
+        geoha_notice("Power-on requested; not waiting for the VM to boot | "
+                     "vm='%s'",
+                     f->plug);
+        follow_power_on(f);
     }
     printf("Success: Rebooted\n");
     return 0;
