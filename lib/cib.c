@@ -34,6 +34,29 @@ read_cib(xmlNode **out)
     return (rc == pcmk_ok && *out != NULL) ? 0 : -ENOTCONN;
 }
 
+/* The cluster's status as the scheduler computes it (caller frees). */
+static int
+status_load(pe_working_set_t **out)
+{
+    pe_working_set_t *ds = NULL;
+    xmlNode *xml = NULL;
+    int rc = read_cib(&xml);
+
+    if (rc != 0) {
+        return rc;
+    }
+    ds = pe_new_working_set();
+    if (ds == NULL) {
+        free_xml(xml);
+        return -ENOMEM;
+    }
+    ds->input = xml; /* the working set owns it now */
+    ds->flags |= pe_flag_no_counts | pe_flag_no_compat;
+    cluster_status(ds);
+    *out = ds;
+    return 0;
+}
+
 static void
 collect(pe_resource_t *rsc, char nodes[][GEOHA_NODE_MAX], size_t max, size_t *n)
 {
@@ -65,7 +88,6 @@ geoha_cib_promoted_nodes(const char *rsc_id, char nodes[][GEOHA_NODE_MAX],
                          size_t max, size_t *n)
 {
     pe_working_set_t *ds = NULL;
-    xmlNode *xml = NULL;
     pe_resource_t *rsc;
     size_t found = 0;
     int rc;
@@ -73,18 +95,10 @@ geoha_cib_promoted_nodes(const char *rsc_id, char nodes[][GEOHA_NODE_MAX],
     if (rsc_id == NULL || n == NULL || (max > 0 && nodes == NULL)) {
         return -EINVAL;
     }
-    rc = read_cib(&xml);
+    rc = status_load(&ds);
     if (rc != 0) {
         return rc;
     }
-    ds = pe_new_working_set();
-    if (ds == NULL) {
-        free_xml(xml);
-        return -ENOMEM;
-    }
-    ds->input = xml; /* the working set owns it now */
-    ds->flags |= pe_flag_no_counts | pe_flag_no_compat;
-    cluster_status(ds);
     rsc = pe_find_resource(ds->resources, rsc_id);
     if (rsc == NULL) {
         rc = -ENOENT;
@@ -121,25 +135,16 @@ int
 geoha_cib_nodes(char nodes[][GEOHA_NODE_MAX], size_t max, size_t *n)
 {
     pe_working_set_t *ds = NULL;
-    xmlNode *xml = NULL;
     size_t found = 0;
     int rc;
 
     if (n == NULL || (max > 0 && nodes == NULL)) {
         return -EINVAL;
     }
-    rc = read_cib(&xml);
+    rc = status_load(&ds);
     if (rc != 0) {
         return rc;
     }
-    ds = pe_new_working_set();
-    if (ds == NULL) {
-        free_xml(xml);
-        return -ENOMEM;
-    }
-    ds->input = xml; /* the working set owns it now */
-    ds->flags |= pe_flag_no_counts | pe_flag_no_compat;
-    cluster_status(ds);
     for (GList *l = ds->nodes; l != NULL; l = l->next) {
         pe_node_t *node = l->data;
 
