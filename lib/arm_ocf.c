@@ -49,6 +49,15 @@ geoha_arm_config_from_ctx(const struct geoha_ctx *ctx,
     return 0;
 }
 
+/*
+ * Exit codes (issue 17 item 9): OCF_ERR_CONFIGURED keeps the resource off
+ * every node, so it is only for the parameters' own values (an endpoint
+ * that is not a URL or uses plain http, credentials in a URL, an auth
+ * without what it needs). The secret, token and CA files are this node's
+ * files: missing, unreadable or readable by others is a hard error on this
+ * node only, OCF_ERR_INSTALLED. The two are told apart by checking without
+ * the files first.
+ */
 int
 geoha_arm_ocf_check(const struct geoha_ctx *ctx, bool files)
 {
@@ -58,13 +67,21 @@ geoha_arm_ocf_check(const struct geoha_ctx *ctx, bool files)
 
     rc = geoha_arm_config_from_ctx(ctx, &cfg, err, sizeof(err));
     if (rc == 0) {
-        rc = geoha_arm_config_check(&cfg, files, err, sizeof(err));
+        rc = geoha_arm_config_check(&cfg, false, err, sizeof(err));
     }
     if (rc != 0) {
         geoha_exit_reason("%s", err[0] != '\0' ? err : geoha_strerror(rc));
         return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE)
                    ? OCF_ERR_CONFIGURED
                    : geoha_ocf_from_result(rc);
+    }
+    if (!files) {
+        return OCF_SUCCESS;
+    }
+    rc = geoha_arm_config_check(&cfg, true, err, sizeof(err));
+    if (rc != 0) {
+        geoha_exit_reason("%s", err[0] != '\0' ? err : geoha_strerror(rc));
+        return OCF_ERR_INSTALLED;
     }
     return OCF_SUCCESS;
 }
@@ -91,9 +108,13 @@ geoha_arm_ocf_open(const struct geoha_ctx *ctx, struct geoha_arm_client **out)
     if (rc != 0) {
         geoha_exit_reason("Cannot set up the Azure client: %s",
                           err[0] != '\0' ? err : geoha_strerror(rc));
-        return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE)
-                   ? OCF_ERR_CONFIGURED
-                   : OCF_ERR_GENERIC;
+        /* The client checks the parameters' values (not the files):
+         * those are wrong everywhere. A token cache directory with the
+         * wrong owner, mode or a symbolic link (-EACCES) is this node's. */
+        if (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE) {
+            return OCF_ERR_CONFIGURED;
+        }
+        return rc == -EACCES ? OCF_ERR_INSTALLED : OCF_ERR_GENERIC;
     }
     return OCF_SUCCESS;
 }

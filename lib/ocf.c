@@ -108,12 +108,18 @@ geoha_exit_reason(const char *fmt, ...)
 int
 geoha_ocf_from_result(int rc)
 {
+    /* OCF_ERR_CONFIGURED makes Pacemaker stop the resource on every node
+     * and keep it off them all: only a parameter's own value earns it
+     * (GEOHA_E_CONFIG). A secret file others can read is this node's
+     * file, so a hard error on this node only (OCF_ERR_INSTALLED); a
+     * caller whose GEOHA_E_INSECURE means something else (a TLS peer that
+     * could not be verified) maps it itself. */
     switch (rc) {
     case 0:
         return OCF_SUCCESS;
     case GEOHA_E_CONFIG:
-    case GEOHA_E_INSECURE:
         return OCF_ERR_CONFIGURED;
+    case GEOHA_E_INSECURE:
     case GEOHA_E_NOT_INSTALLED:
         return OCF_ERR_INSTALLED;
     case GEOHA_E_NOT_RUNNING:
@@ -308,8 +314,13 @@ check_path(const struct geoha_param *p, const char *text, bool full)
         }
         return OCF_SUCCESS;
     }
+    /* From here on the path is well formed and what is wrong is the file
+     * on this node (missing, of the wrong type, mode or owner): a hard
+     * error on this node (OCF_ERR_INSTALLED), never OCF_ERR_CONFIGURED,
+     * which would keep the resource off every node. */
     if ((p->flags & GEOHA_PF_DIR) && !S_ISDIR(st.st_mode)) {
-        return param_fail(p, text, "is not a directory", OCF_ERR_CONFIGURED);
+        return param_fail(p, text, "is not a directory on this node",
+                          OCF_ERR_INSTALLED);
     }
     if (p->flags & GEOHA_PF_PRIVATE) {
         rc = geoha_file_check_private(text);
@@ -318,7 +329,7 @@ check_path(const struct geoha_param *p, const char *text, bool full)
                               "can be read by others or is not owned by "
                               "root: it must be mode 0600 or 0400, owned "
                               "by root",
-                              OCF_ERR_CONFIGURED);
+                              OCF_ERR_INSTALLED);
         }
         if (rc != 0) {
             return param_fail(p, text, geoha_strerror(rc), OCF_ERR_INSTALLED);

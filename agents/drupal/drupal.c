@@ -125,6 +125,21 @@ bad_param(const char *name, const char *text, const char *why)
     return OCF_ERR_CONFIGURED;
 }
 
+/*
+ * A parameter names something on this node that is missing or unusable
+ * here (a user, a group, a file and what is in it): each node has its
+ * own, so this is a hard error on this node only (OCF_ERR_INSTALLED).
+ * OCF_ERR_CONFIGURED (bad_param) keeps the resource off every node and is
+ * for the parameters' own values (issue 17 item 9).
+ */
+static int
+bad_here(const char *name, const char *text, const char *why)
+{
+    geoha_exit_reason("Parameter %s='%s' %s", name, text != NULL ? text : "",
+                      why);
+    return OCF_ERR_INSTALLED;
+}
+
 /* Every byte in set (a strspn set), 1..max bytes long. */
 static bool
 word_ok(const char *s, const char *set, size_t max)
@@ -305,13 +320,13 @@ cfg_load(struct geoha_ctx *ctx, bool full, struct cfg **out)
     }
     t = geoha_param_str(ctx, P_OWNER);
     if (parse_id(t, true, &id) != 0) {
-        rc = bad_param(P_OWNER, t, "is not a user on this node");
+        rc = bad_here(P_OWNER, t, "is not a user on this node");
         goto done;
     }
     c->uid = (uid_t)id;
     t = geoha_param_str(ctx, P_GROUP);
     if (parse_id(t, false, &id) != 0) {
-        rc = bad_param(P_GROUP, t, "is not a group on this node");
+        rc = bad_here(P_GROUP, t, "is not a group on this node");
         goto done;
     }
     c->gid = (gid_t)id;
@@ -364,12 +379,17 @@ check_dir(const struct cfg *c)
         geoha_exit_reason("Parameter %s='%s' exists and is not a regular "
                           "file",
                           P_SETTINGS_FILE, c->settings_file);
-        return OCF_ERR_CONFIGURED;
+        return OCF_ERR_INSTALLED; /* this node's file system */
     }
     return OCF_SUCCESS;
 }
 
-/* Drupal's account from defaults_file. The password never leaves cfg. */
+/*
+ * Drupal's account from defaults_file. The password never leaves cfg.
+ * Whatever is wrong with the file (missing, readable by others, without
+ * the account, unreadable) is wrong with this node's copy of it:
+ * OCF_ERR_INSTALLED, never OCF_ERR_CONFIGURED (issue 17 item 9).
+ */
 static int
 load_account(struct geoha_ctx *ctx, struct cfg *c)
 {
@@ -382,9 +402,9 @@ load_account(struct geoha_ctx *ctx, struct cfg *c)
     }
     rc = geoha_file_check_private(path);
     if (rc == GEOHA_E_INSECURE) {
-        return bad_param(P_DEFAULTS_FILE, path,
-                         "can be read by others or is not owned by root: it "
-                         "must be mode 0600 or 0400, owned by root");
+        return bad_here(P_DEFAULTS_FILE, path,
+                        "can be read by others or is not owned by root: it "
+                        "must be mode 0600 or 0400, owned by root");
     }
     if (rc == 0) {
         rc = geoha_mycnf_file_get(path, CNF_GROUP, "user", &c->user, &line);
@@ -399,9 +419,9 @@ load_account(struct geoha_ctx *ctx, struct cfg *c)
         return OCF_ERR_INSTALLED;
     }
     if (rc == -ENOENT) {
-        return bad_param(P_DEFAULTS_FILE, path,
-                         "has no user= and password= in its [client] "
-                         "group");
+        return bad_here(P_DEFAULTS_FILE, path,
+                        "has no user= and password= in its [client] "
+                        "group");
     }
     if (rc == GEOHA_E_PARSE) {
         char why[128];
@@ -410,7 +430,7 @@ load_account(struct geoha_ctx *ctx, struct cfg *c)
                        "cannot be read as a MySQL option file (line %zu; "
                        "!include is not supported)",
                        line);
-        return bad_param(P_DEFAULTS_FILE, path, why);
+        return bad_here(P_DEFAULTS_FILE, path, why);
     }
     if (rc != 0) {
         geoha_exit_reason("Parameter %s='%s' cannot be read: %s",
@@ -419,8 +439,8 @@ load_account(struct geoha_ctx *ctx, struct cfg *c)
     }
     if (c->user[0] == '\0' || strlen(c->user) > USER_MAX_LEN
         || !printable(c->user)) {
-        return bad_param(P_DEFAULTS_FILE, path,
-                         "has an empty or unusable user= in [client]");
+        return bad_here(P_DEFAULTS_FILE, path,
+                        "has an empty or unusable user= in [client]");
     }
     return OCF_SUCCESS;
 }
@@ -1064,6 +1084,13 @@ done:
     buf_wipe(&want);
     cfg_free(c);
     ctx->agent_data = NULL;
+    /* Pacemaker 2.1 reads OCF_ERR_INSTALLED from a probe as "not running
+     * here" (a masked probe failure) and would leave an include that may
+     * be active alone: a probe that cannot check it says "failed", so
+     * Pacemaker stops it (fails it closed) first. */
+    if (ctx->probe && rc == OCF_ERR_INSTALLED) {
+        rc = OCF_ERR_GENERIC;
+    }
     return rc;
 }
 

@@ -121,6 +121,19 @@ bad(const char *name, const char *text, const char *why)
     return OCF_ERR_CONFIGURED;
 }
 
+/*
+ * A parameter that is well formed but unusable on this node (what a path
+ * resolves to here): a hard error on this node only, never
+ * OCF_ERR_CONFIGURED, which keeps the resource off every node.
+ */
+static int
+bad_here(const char *name, const char *text, const char *why)
+{
+    geoha_exit_reason("Parameter %s='%s' %s", name, text != NULL ? text : "",
+                      why);
+    return OCF_ERR_INSTALLED;
+}
+
 /* Is a equal to b or inside it? Both absolute, clean, no trailing '/'. */
 static bool
 path_within(const char *a, const char *b)
@@ -317,9 +330,11 @@ load_peers(struct geoha_ctx *ctx, struct fs_conf *conf, bool full)
         if (!full) {
             return OCF_SUCCESS;
         }
+        /* this node only, as traffic-manager's endpoints: the other
+         * nodes of the map can run it */
         geoha_exit_reason("Parameter %s='%s' does not list this node '%s'",
                           P_PEERS, text, conf->node);
-        return OCF_ERR_CONFIGURED;
+        return OCF_ERR_INSTALLED;
     }
     if (rc != 0) {
         return bad(P_PEERS, text, "must list exactly two nodes");
@@ -337,19 +352,18 @@ fs_state_path(const struct fs_conf *conf, const char *name, char out[PATH_MAX])
     return geoha_snprintf(out, PATH_MAX, "%s/%s", conf->state_dir, name);
 }
 
-int
-fs_conf_load(struct geoha_ctx *ctx, struct fs_conf *conf, bool full)
+/*
+ * What identifies this instance's sync process, from the resource id and
+ * the node alone (no parameter): rsc, node and state_dir. Stop uses it
+ * even when the parameters are unusable. 0, or -ENAMETOOLONG.
+ */
+static int
+conf_ident(const struct geoha_ctx *ctx, struct fs_conf *conf)
 {
-    const char *s;
     const char *root;
-    char dir_real[PATH_MAX];
-    char backup_real[PATH_MAX];
-    char backup_text[PATH_MAX];
     char node_safe[GEOHA_NODE_MAX];
     char *colon;
-    int rc;
 
-    memset(conf, 0, sizeof(*conf));
     /* The clone instance number ":N" may change between starts. */
     geoha_strlcpy(conf->rsc, ctx->rsc, sizeof(conf->rsc));
     colon = strchr(conf->rsc, ':');
@@ -361,6 +375,34 @@ fs_conf_load(struct geoha_ctx *ctx, struct fs_conf *conf, bool full)
     }
     safe_name(conf->rsc, conf->rsc, sizeof(conf->rsc));
     geoha_strlcpy(conf->node, ctx->node, sizeof(conf->node));
+    root = getenv(FS_STATE_ENV);
+    if (root == NULL || root[0] != '/') {
+        root = FS_STATE_ROOT;
+    }
+    safe_name(conf->node, node_safe, sizeof(node_safe));
+    if (geoha_snprintf(conf->state_dir, sizeof(conf->state_dir), "%s/%s@%s",
+                       root, conf->rsc, node_safe)
+        != 0) {
+        return -ENAMETOOLONG;
+    }
+    return 0;
+}
+
+int
+fs_conf_load(struct geoha_ctx *ctx, struct fs_conf *conf, bool full)
+{
+    const char *s;
+    char dir_real[PATH_MAX];
+    char backup_real[PATH_MAX];
+    char backup_text[PATH_MAX];
+    int rc;
+
+    memset(conf, 0, sizeof(*conf));
+    if (conf_ident(ctx, conf) != 0) {
+        geoha_exit_reason("The state directory of resource '%s' is too long",
+                          conf->rsc);
+        return OCF_ERR_CONFIGURED;
+    }
 
     /* Every guard below compares resolved paths ('.' and repeated '/'
      * removed, '..' refused, symbolic links followed), never the text:
@@ -376,9 +418,14 @@ fs_conf_load(struct geoha_ctx *ctx, struct fs_conf *conf, bool full)
     if (rc != OCF_SUCCESS) {
         return rc;
     }
+    if (strcmp(conf->directory, "/") == 0) {
+        return bad(P_DIRECTORY, s, "must not be the root directory");
+    }
     if (strcmp(dir_real, "/") == 0) {
-        return bad(P_DIRECTORY, s,
-                   "must not be the root directory (it resolves to /)");
+        /* a symbolic link on this node: this node's problem */
+        return bad_here(P_DIRECTORY, s,
+                        "must not be the root directory (on this node it "
+                        "resolves to / through a symbolic link)");
     }
 
     s = geoha_param_str(ctx, P_BACKUP_DIR);
@@ -404,12 +451,17 @@ fs_conf_load(struct geoha_ctx *ctx, struct fs_conf *conf, bool full)
         || path_within(conf->backup_dir, conf->directory)
         || path_within(conf->directory, conf->backup_dir)) {
         char why[PATH_MAX + 160];
+        /* The texts themselves overlap: wrong on every node. Only the
+         * resolved paths do: symbolic links on this node. */
+        bool text = path_within(conf->backup_dir, conf->directory)
+                    || path_within(conf->directory, conf->backup_dir);
 
         geoha_snprintf(why, sizeof(why),
                        "must be outside the directory (and not contain "
                        "it): it resolves to '%s', the directory to '%s'",
                        backup_real, dir_real);
-        return bad(P_BACKUP_DIR, backup_text, why);
+        return text ? bad(P_BACKUP_DIR, backup_text, why)
+                    : bad_here(P_BACKUP_DIR, backup_text, why);
     }
 
     s = geoha_param_str(ctx, P_DB_RESOURCE);
@@ -448,23 +500,7 @@ fs_conf_load(struct geoha_ctx *ctx, struct fs_conf *conf, bool full)
     if (rc != OCF_SUCCESS) {
         return rc;
     }
-    rc = load_peers(ctx, conf, full);
-    if (rc != OCF_SUCCESS) {
-        return rc;
-    }
-
-    root = getenv(FS_STATE_ENV);
-    if (root == NULL || root[0] != '/') {
-        root = FS_STATE_ROOT;
-    }
-    safe_name(conf->node, node_safe, sizeof(node_safe));
-    if (geoha_snprintf(conf->state_dir, sizeof(conf->state_dir), "%s/%s@%s",
-                       root, conf->rsc, node_safe)
-        != 0) {
-        geoha_exit_reason("The state directory under '%s' is too long", root);
-        return OCF_ERR_CONFIGURED;
-    }
-    return OCF_SUCCESS;
+    return load_peers(ctx, conf, full);
 }
 
 static int
@@ -681,7 +717,26 @@ action_stop(struct geoha_ctx *ctx)
 
     rc = conf_get(ctx, &conf);
     if (rc != OCF_SUCCESS) {
-        return rc;
+        /*
+         * The sync process is found from the resource id and the node
+         * alone, so unusable parameters (changed since start, or never
+         * valid) still let stop end it: failing would get this node
+         * fenced for a typo, on every node at once.
+         */
+        conf = calloc(1, sizeof(*conf));
+        if (conf == NULL) {
+            return OCF_ERR_GENERIC;
+        }
+        ctx->agent_data = conf;
+        if (conf_ident(ctx, conf) != 0) {
+            /* no state directory could ever have been made: never ran */
+            geoha_warn("Parameters are unusable and the state directory "
+                       "name is too long: nothing can be running");
+            return OCF_SUCCESS;
+        }
+        geoha_warn("Parameters are unusable; stopping the sync process "
+                   "by its state directory | state_dir='%s'",
+                   conf->state_dir);
     }
     if (read_pid(conf, &pid) != 0 || !daemon_alive(pid)) {
         remove_state(conf, FS_PID_FILE);

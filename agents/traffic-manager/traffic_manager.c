@@ -317,6 +317,47 @@ get_json(struct geoha_ctx *ctx, struct tm *tm, const char *path, json_t **out)
     return geoha_arm_get(tm->arm, path, TM_API_VERSION, &ctx->deadline, out);
 }
 
+/*
+ * The exit code for an ARM call that failed with rc (a 404 aside: each
+ * action decides what a missing endpoint means). Never
+ * OCF_ERR_CONFIGURED: the parameters passed tm_setup() and the client
+ * took them, so what failed is this node's or Azure's, and
+ * OCF_ERR_CONFIGURED would keep the resource off every node (issue 17
+ * item 9):
+ *  - this node's secret, token or CA file is missing, unreadable or
+ *    readable by others (the client read it for a token): a hard error
+ *    on this node, OCF_ERR_INSTALLED;
+ *  - anything else, a TLS certificate that cannot be verified included
+ *    (GEOHA_E_INSECURE: this node's CA store or clock, or a middlebox in
+ *    its path): OCF_ERR_GENERIC.
+ */
+static int
+arm_fail_rc(const struct geoha_ctx *ctx, int rc)
+{
+    struct geoha_arm_config cfg;
+
+    if (rc != GEOHA_E_INSECURE && rc != -ENOENT && rc != -EACCES
+        && rc != -EPERM) {
+        return OCF_ERR_GENERIC;
+    }
+    if (geoha_arm_config_from_ctx(ctx, &cfg, NULL, 0) == 0
+        && geoha_arm_config_check(&cfg, true, NULL, 0) != 0) {
+        return OCF_ERR_INSTALLED;
+    }
+    return OCF_ERR_GENERIC;
+}
+
+/* What a failed call says in an exit reason, TLS spelled out. */
+static const char *
+arm_fail_hint(int rc)
+{
+    return rc == GEOHA_E_INSECURE
+               ? " (the connection to Azure could not be verified: this "
+                 "node's CA certificates or clock, or a proxy in the path; "
+                 "see ca_file)"
+               : "";
+}
+
 static int
 patch_endpoint(struct geoha_ctx *ctx, struct tm *tm, const char *status,
                long long priority)
@@ -554,19 +595,22 @@ start_verify(struct geoha_ctx *ctx, struct tm *tm)
 
 /* What a failed read or write in start means. */
 static int
-start_failed(const struct tm *tm, int rc, const char *what)
+start_failed(const struct geoha_ctx *ctx, const struct tm *tm, int rc,
+             const char *what)
 {
     if (rc == GEOHA_E_NOT_FOUND) {
+        /* This node's endpoint (or the profile) is not in Azure: it cannot
+         * start here; the other region's endpoint may well exist, so a
+         * hard error on this node, not a cluster-wide ban. */
         geoha_exit_reason("Endpoint '%s' (%s) of the Traffic Manager "
                           "profile was not found while %s: %s",
                           tm->endpoint, tm->type, what,
                           geoha_arm_why(tm->arm, rc));
-        return OCF_ERR_CONFIGURED;
+        return OCF_ERR_INSTALLED;
     }
-    geoha_exit_reason("Cannot start endpoint '%s' while %s: %s", tm->endpoint,
-                      what, geoha_arm_why(tm->arm, rc));
-    return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE) ? OCF_ERR_CONFIGURED
-                                                            : OCF_ERR_GENERIC;
+    geoha_exit_reason("Cannot start endpoint '%s' while %s: %s%s", tm->endpoint,
+                      what, geoha_arm_why(tm->arm, rc), arm_fail_hint(rc));
+    return arm_fail_rc(ctx, rc);
 }
 
 /*
@@ -594,7 +638,9 @@ priority_conflicts(const struct tm *tm, const json_t *profile,
                               name != NULL ? name : "?", P_ENDPOINTS, want[k],
                               tm->endpoint, P_PRIORITY_ACTIVE,
                               P_PRIORITY_STANDBY);
-            return OCF_ERR_CONFIGURED;
+            /* Azure's state, which changes without the cluster, and it
+             * concerns this node's priorities only: not a ban everywhere */
+            return OCF_ERR_GENERIC;
         }
         if (k == 0) {
             geoha_exit_reason("Endpoint '%s' holds priority %lld that "
@@ -632,7 +678,7 @@ action_start(struct geoha_ctx *ctx)
         /* One read tells whether anything needs doing. */
         rc = get_json(ctx, &tm, tm.endpoint_path, &ep);
         if (rc != 0) {
-            rc = start_failed(&tm, rc, "reading it");
+            rc = start_failed(ctx, &tm, rc, "reading it");
             goto done;
         }
         own = ep;
@@ -642,12 +688,13 @@ action_start(struct geoha_ctx *ctx)
 
         rc = get_json(ctx, &tm, tm.profile_path, &profile);
         if (rc != 0) {
-            rc = start_failed(&tm, rc, "reading the profile");
+            rc = start_failed(ctx, &tm, rc, "reading the profile");
             goto done;
         }
         own = profile_find(&tm, profile);
         if (own == NULL) {
-            rc = start_failed(&tm, GEOHA_E_NOT_FOUND, "reading the profile");
+            rc = start_failed(ctx, &tm, GEOHA_E_NOT_FOUND,
+                              "reading the profile");
             goto done;
         }
         routing = geoha_arm_json_str(profile, J_ROUTING);
@@ -682,7 +729,7 @@ action_start(struct geoha_ctx *ctx)
     rc = patch_endpoint(ctx, &tm, ST_ENABLED,
                         tm.priority_mode ? tm.prio_active : 0);
     if (rc != 0) {
-        rc = start_failed(&tm, rc, "changing it");
+        rc = start_failed(ctx, &tm, rc, "changing it");
         goto done;
     }
     rc = start_verify(ctx, &tm);
@@ -699,7 +746,8 @@ done:
  * as it is and stop succeeds (see the agent's description).
  */
 static int
-stop_failed(const struct tm *tm, int rc, const char *what)
+stop_failed(const struct geoha_ctx *ctx, const struct tm *tm, int rc,
+            const char *what)
 {
     if (rc == GEOHA_E_NOT_FOUND) {
         geoha_warn("Endpoint or profile not found while %s: nothing to "
@@ -715,10 +763,20 @@ stop_failed(const struct tm *tm, int rc, const char *what)
                    what, tm->endpoint, geoha_arm_why(tm->arm, rc));
         return OCF_SUCCESS;
     }
-    geoha_exit_reason("Azure refused to stop endpoint '%s' while %s: %s",
-                      tm->endpoint, what, geoha_arm_why(tm->arm, rc));
-    return (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE) ? OCF_ERR_CONFIGURED
-                                                            : OCF_ERR_GENERIC;
+    /*
+     * Azure refused, or this node cannot talk to it in a way it can trust
+     * (a TLS certificate it cannot verify) or authenticate (its secret or
+     * token file): the endpoint may still be enabled, and this node, which
+     * keeps quorum, is not going to be fenced by anyone else. The stop
+     * fails so that Pacemaker fences this node (fencing takes the region
+     * out of Traffic Manager). Not OCF_ERR_CONFIGURED: nothing here is
+     * wrong on every node.
+     */
+    geoha_exit_reason("Cannot stop endpoint '%s' while %s: %s%s; it may "
+                      "still be enabled",
+                      tm->endpoint, what, geoha_arm_why(tm->arm, rc),
+                      arm_fail_hint(rc));
+    return arm_fail_rc(ctx, rc);
 }
 
 /* Enable mode: disable our endpoint unless it is the last enabled one. */
@@ -732,12 +790,12 @@ stop_disable(struct geoha_ctx *ctx, struct tm *tm)
 
     rc = get_json(ctx, tm, tm->profile_path, &profile);
     if (rc != 0) {
-        rc = stop_failed(tm, rc, "reading the profile");
+        rc = stop_failed(ctx, tm, rc, "reading the profile");
         goto done;
     }
     own = profile_find(tm, profile);
     if (own == NULL) {
-        rc = stop_failed(tm, GEOHA_E_NOT_FOUND, "reading the profile");
+        rc = stop_failed(ctx, tm, GEOHA_E_NOT_FOUND, "reading the profile");
         goto done;
     }
     ep_describe(own, desc, sizeof(desc));
@@ -761,7 +819,7 @@ stop_disable(struct geoha_ctx *ctx, struct tm *tm)
     profile = NULL;
     rc = patch_endpoint(ctx, tm, ST_DISABLED, 0);
     if (rc != 0) {
-        rc = stop_failed(tm, rc, "disabling it");
+        rc = stop_failed(ctx, tm, rc, "disabling it");
         goto done;
     }
     /*
@@ -778,13 +836,13 @@ stop_disable(struct geoha_ctx *ctx, struct tm *tm)
                        tm->endpoint, geoha_arm_why(tm->arm, rc));
             rc = OCF_SUCCESS;
         } else {
-            rc = stop_failed(tm, rc, "reading it back");
+            rc = stop_failed(ctx, tm, rc, "reading it back");
         }
         goto done;
     }
     own = profile_find(tm, profile);
     if (own == NULL) {
-        rc = stop_failed(tm, GEOHA_E_NOT_FOUND, "reading it back");
+        rc = stop_failed(ctx, tm, GEOHA_E_NOT_FOUND, "reading it back");
         goto done;
     }
     ep_describe(own, desc, sizeof(desc));
@@ -830,12 +888,12 @@ stop_standby(struct geoha_ctx *ctx, struct tm *tm)
 
     rc = get_json(ctx, tm, tm->profile_path, &profile);
     if (rc != 0) {
-        rc = stop_failed(tm, rc, "reading the profile");
+        rc = stop_failed(ctx, tm, rc, "reading the profile");
         goto done;
     }
     own = profile_find(tm, profile);
     if (own == NULL) {
-        rc = stop_failed(tm, GEOHA_E_NOT_FOUND, "reading the profile");
+        rc = stop_failed(ctx, tm, GEOHA_E_NOT_FOUND, "reading the profile");
         goto done;
     }
     ep_describe(own, desc, sizeof(desc));
@@ -862,7 +920,7 @@ stop_standby(struct geoha_ctx *ctx, struct tm *tm)
                tm->endpoint, desc, tm->prio_standby);
     rc = patch_endpoint(ctx, tm, NULL, tm->prio_standby);
     if (rc != 0) {
-        rc = stop_failed(tm, rc, "changing its priority");
+        rc = stop_failed(ctx, tm, rc, "changing its priority");
         goto done;
     }
     rc = get_json(ctx, tm, tm->endpoint_path, &ep);
@@ -873,7 +931,7 @@ stop_standby(struct geoha_ctx *ctx, struct tm *tm)
                        tm->endpoint, geoha_arm_why(tm->arm, rc));
             rc = OCF_SUCCESS;
         } else {
-            rc = stop_failed(tm, rc, "reading it back");
+            rc = stop_failed(ctx, tm, rc, "reading it back");
         }
         goto done;
     }
@@ -951,12 +1009,10 @@ action_monitor(struct geoha_ctx *ctx)
         goto done;
     }
     if (rc != 0) {
-        geoha_exit_reason("Cannot read endpoint '%s': %s", tm.endpoint,
-                          geoha_arm_why(tm.arm, rc));
+        geoha_exit_reason("Cannot read endpoint '%s': %s%s", tm.endpoint,
+                          geoha_arm_why(tm.arm, rc), arm_fail_hint(rc));
         publish(ctx, &tm, ATTR_UNKNOWN);
-        rc = (rc == GEOHA_E_CONFIG || rc == GEOHA_E_INSECURE)
-                 ? OCF_ERR_CONFIGURED
-                 : OCF_ERR_GENERIC;
+        rc = arm_fail_rc(ctx, rc);
         goto done;
     }
     publish(ctx, &tm, ep_monitor(ep));
@@ -987,6 +1043,13 @@ action_monitor(struct geoha_ctx *ctx)
 done:
     json_decref(ep);
     geoha_arm_client_free(tm.arm);
+    /* Pacemaker 2.1 reads OCF_ERR_INSTALLED from a probe as "not running
+     * here" (a masked probe failure): the endpoint, which may be enabled,
+     * would be left unmanaged. A probe that could not read it says
+     * "failed" instead, so Pacemaker stops it first. */
+    if (ctx->probe && rc == OCF_ERR_INSTALLED) {
+        rc = OCF_ERR_GENERIC;
+    }
     return rc;
 }
 
@@ -1028,8 +1091,11 @@ static const struct geoha_agent agent = {
         "disabled unless allow_all_disabled=true (stop then succeeds and "
         "leaves it enabled). Stop FAILS only when Azure answered and "
         "refused (an error answer such as 400, 401, 403 or 409, or a read "
-        "back that contradicts an accepted change) or the parameters are "
-        "unusable: Pacemaker then fences this node, and fencing takes "
+        "back that contradicts an accepted change), when this node cannot "
+        "verify Azure's TLS certificate or use its own secret or token "
+        "file (exit code 1, or 5 for the file: the endpoint may still be "
+        "enabled), or the parameters are unusable (6): Pacemaker then "
+        "fences this node, and fencing takes "
         "the region out of Traffic Manager (fence_geoha disables the "
         "endpoint of the node it fences when configured to; a VM that is "
         "powered off also fails Azure's probes). Stop SUCCEEDS, with a "
@@ -1053,11 +1119,15 @@ static const struct geoha_agent agent = {
         "Disabled, ...) is published as the transient node attribute "
         "'<resource>" ATTR_SUFFIX "' (e.g. tm" ATTR_SUFFIX "), only when "
         "it changes; 'Unknown' when Azure cannot be read. When Azure cannot "
-        "be read the monitor fails within its timeout; give the clone a "
-        "failure-timeout so it recovers once Azure answers again. A probe "
+        "be read the monitor fails within its timeout (1, a TLS "
+        "certificate it cannot verify included; 5 when this node's secret "
+        "or token file is missing or readable by others); give the clone a "
+        "failure-timeout so it recovers once Azure answers again. Only "
+        "parameters that are wrong on every node give 6. A probe "
         "changes nothing (no attribute either) and reports Azure's state: "
         "started (0), stopped (7), or neither (1); a missing endpoint "
-        "or a node without an entry in endpoints is not running (7).",
+        "or a node without an entry in endpoints is not running (7); a "
+        "probe that cannot read the endpoint answers 1, never 5.",
     .params = params,
     .n_params = sizeof(params) / sizeof(params[0]),
     .actions = actions,

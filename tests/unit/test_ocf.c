@@ -47,6 +47,10 @@ static const struct geoha_param params[] = {
       .map_value = GEOHA_PT_HOSTPORT,
       .shortdesc = "Endpoints" },
     { .name = "peer", .type = GEOHA_PT_HOSTPORT, .shortdesc = "A peer" },
+    { .name = "work_dir",
+      .type = GEOHA_PT_PATH,
+      .flags = GEOHA_PF_DIR,
+      .shortdesc = "A directory" },
 };
 
 static int last_action_check_level = -1;
@@ -101,6 +105,7 @@ clear_env(void)
     unsetenv("OCF_RESKEY_secret_file");
     unsetenv("OCF_RESKEY_endpoints");
     unsetenv("OCF_RESKEY_peer");
+    unsetenv("OCF_RESKEY_work_dir");
     unsetenv("OCF_RESKEY_CRM_meta_timeout");
     unsetenv("OCF_RESKEY_CRM_meta_interval");
     unsetenv("OCF_CHECK_LEVEL");
@@ -204,8 +209,14 @@ geoha_agent_main__private_file(void **state)
     setenv("OCF_RESKEY_secret_file", path, 1);
     chmod(path, 0600);
     assert_int_equal(run("validate-all"), OCF_SUCCESS);
+    /* issue 17 item 9: a file others can read is this node's problem,
+     * a hard error here (5), never OCF_ERR_CONFIGURED (6), which would
+     * keep the resource off every node. */
     chmod(path, 0644);
-    assert_int_equal(run("validate-all"), OCF_ERR_CONFIGURED);
+    assert_int_equal(run("validate-all"), OCF_ERR_INSTALLED);
+    chmod(path, 0640);
+    assert_int_equal(run("validate-all"), OCF_ERR_INSTALLED);
+    assert_int_equal(run("start"), OCF_ERR_INSTALLED);
     /* stop does not check files: it must work with a broken config. */
     assert_int_equal(run("stop"), OCF_SUCCESS);
     unlink(path);
@@ -266,7 +277,7 @@ geoha_ocf_from_result__mapping(void **state)
     assert_int_equal(geoha_ocf_from_result(0), OCF_SUCCESS);
     assert_int_equal(geoha_ocf_from_result(GEOHA_E_CONFIG), OCF_ERR_CONFIGURED);
     assert_int_equal(geoha_ocf_from_result(GEOHA_E_INSECURE),
-                     OCF_ERR_CONFIGURED);
+                     OCF_ERR_INSTALLED);
     assert_int_equal(geoha_ocf_from_result(GEOHA_E_NOT_INSTALLED),
                      OCF_ERR_INSTALLED);
     assert_int_equal(geoha_ocf_from_result(GEOHA_E_NOT_RUNNING),
@@ -364,6 +375,30 @@ geoha_agent_main__path_with_control_character(void **state)
     assert_int_equal(run("validate-all"), OCF_ERR_CONFIGURED);
 }
 
+/* issue 17 item 9: a path that is well formed but names something else
+ * than a directory on this node is this node's problem (5); a path that is
+ * not well formed is the parameter's own value, wrong everywhere (6). */
+static void
+geoha_agent_main__dir_not_directory(void **state)
+{
+    char path[] = "/tmp/geoha-test-dir-XXXXXX";
+    int fd = mkstemp(path);
+
+    (void)state;
+    assert_true(fd >= 0);
+    close(fd);
+    clear_env();
+    setenv("OCF_RESKEY_name", "x", 1);
+    setenv("OCF_RESKEY_work_dir", path, 1);
+    assert_int_equal(run("validate-all"), OCF_ERR_INSTALLED);
+    assert_int_equal(run("stop"), OCF_SUCCESS);
+    setenv("OCF_RESKEY_work_dir", "/tmp", 1);
+    assert_int_equal(run("validate-all"), OCF_SUCCESS);
+    setenv("OCF_RESKEY_work_dir", "tmp", 1);
+    assert_int_equal(run("validate-all"), OCF_ERR_CONFIGURED);
+    unlink(path);
+}
+
 int
 main(void)
 {
@@ -378,6 +413,7 @@ main(void)
         cmocka_unit_test(geoha_notify_get__reads_env),
         cmocka_unit_test(geoha_exit_reason__escapes_control_and_bad_utf8),
         cmocka_unit_test(geoha_agent_main__path_with_control_character),
+        cmocka_unit_test(geoha_agent_main__dir_not_directory),
     };
 
     return cmocka_run_group_tests_name("ocf", tests, setup, NULL);
