@@ -150,14 +150,82 @@ int
 geoha_mycnf_get_any(const char *text, const char *const groups[],
                     const char *key, char **value, size_t *err_line)
 {
+    const char *const names[] = { key, NULL };
+    char *found = NULL;
+    size_t which = 0;
+    int rc;
+
+    if (key == NULL || value == NULL) {
+        return -EINVAL;
+    }
+    rc = geoha_mycnf_find_any(text, groups, names, &which, &found, err_line);
+    if (rc != 0) {
+        return rc;
+    }
+    if (found == NULL) {
+        return -ENOENT; /* named without '=value' */
+    }
+    *value = found;
+    return 0;
+}
+
+int
+geoha_mycnf_file_get(const char *path, const char *group, const char *key,
+                     char **value, size_t *err_line)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (path == NULL) {
+        return -EINVAL;
+    }
+    /* issue 17 item 5: a secret file is checked wherever it is read */
+    rc = geoha_file_check_private(path);
+    if (rc == 0) {
+        rc = geoha_file_read(path, GEOHA_MYCNF_MAX, &text, &len);
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    rc = geoha_mycnf_get(text, group, key, value, err_line);
+    explicit_bzero(text, len);
+    free(text);
+    return rc;
+}
+
+static size_t
+name_index(const char *const names[], const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; names[i] != NULL; i++) {
+        if (name_equal(s, len, names[i])) {
+            break;
+        }
+    }
+    return i;
+}
+
+/*
+ * issue 17 item 1: which of several spellings of an option the file
+ * names last, and whether that line has a value ("ssl-verify-server-cert"
+ * alone is a boolean option turned on, as MariaDB's clients read it).
+ */
+int
+geoha_mycnf_find_any(const char *text, const char *const groups[],
+                     const char *const names[], size_t *which, char **value,
+                     size_t *err_line)
+{
     const char *line = text;
     bool in_group = false;
     char *found = NULL;
     size_t lineno = 0;
+    size_t hit = SIZE_MAX;
     int rc = 0;
 
-    if (text == NULL || groups == NULL || groups[0] == NULL || key == NULL
-        || value == NULL) {
+    if (text == NULL || groups == NULL || groups[0] == NULL || names == NULL
+        || names[0] == NULL || which == NULL || value == NULL) {
         return -EINVAL;
     }
     while (*line != '\0' && rc == 0) {
@@ -166,6 +234,7 @@ geoha_mycnf_get_any(const char *text, const char *const groups[],
         const char *s = line;
         const char *eq;
         const char *ne;
+        size_t k;
 
         lineno++;
         line = (nl != NULL) ? nl + 1 : e;
@@ -212,11 +281,13 @@ geoha_mycnf_get_any(const char *text, const char *const groups[],
             rc = GEOHA_E_PARSE; /* "=value" without a name */
             break;
         }
-        if (!name_equal(s, (size_t)(ne - s), key)) {
+        k = name_index(names, s, (size_t)(ne - s));
+        if (names[k] == NULL) {
             continue;
         }
         wipe_free(found); /* the last occurrence wins */
         found = NULL;
+        hit = k;
         if (eq != NULL) {
             const char *v = eq + 1;
 
@@ -232,38 +303,14 @@ geoha_mycnf_get_any(const char *text, const char *const groups[],
     if (rc == GEOHA_E_PARSE && err_line != NULL) {
         *err_line = lineno;
     }
-    if (rc == 0 && found == NULL) {
+    if (rc == 0 && hit == SIZE_MAX) {
         rc = -ENOENT;
     }
     if (rc != 0) {
         wipe_free(found);
         return rc;
     }
+    *which = hit;
     *value = found;
     return 0;
-}
-
-int
-geoha_mycnf_file_get(const char *path, const char *group, const char *key,
-                     char **value, size_t *err_line)
-{
-    char *text = NULL;
-    size_t len = 0;
-    int rc;
-
-    if (path == NULL) {
-        return -EINVAL;
-    }
-    /* issue 17 item 5: a secret file is checked wherever it is read */
-    rc = geoha_file_check_private(path);
-    if (rc == 0) {
-        rc = geoha_file_read(path, GEOHA_MYCNF_MAX, &text, &len);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    rc = geoha_mycnf_get(text, group, key, value, err_line);
-    explicit_bzero(text, len);
-    free(text);
-    return rc;
 }

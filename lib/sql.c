@@ -46,6 +46,162 @@ set_field(char *dst, size_t size, const char *value)
     return geoha_strlcpy(dst, value, size) == 0 ? 0 : GEOHA_E_TOOBIG;
 }
 
+/* ---- TLS options (issue 17 item 1) ---- */
+
+/*
+ * A string option as MariaDB's clients spell it: its name, '_' or '-'
+ * alike (lib/mycnf.c), with or without my_getopt's "loose-" prefix.
+ */
+#define STR_NAMES(x)                                                           \
+    {                                                                          \
+        x, "loose-" x, NULL                                                    \
+    }
+/*
+ * A boolean option: the first four spellings take a value (alone: on),
+ * the last four are off.
+ */
+#define BOOL_NAMES(x)                                                          \
+    {                                                                          \
+        x, "loose-" x, "enable-" x, "loose-enable-" x, "skip-" x,              \
+            "loose-skip-" x, "disable-" x, "loose-disable-" x, NULL            \
+    }
+#define BOOL_OFF_FROM 4
+
+/*
+ * A boolean option's value as my_getopt reads it: 1, ON, TRUE are on; 0,
+ * OFF, FALSE are off, and so is anything else (MariaDB warns "wasn't
+ * recognized. Set to OFF").
+ */
+static bool
+bool_value(const char *v)
+{
+    return v == NULL || strcmp(v, "1") == 0 || geoha_streq_ci(v, "ON")
+           || geoha_streq_ci(v, "TRUE");
+}
+
+/* The last value of a string option in groups: 0, -ENOENT or an error. */
+static int
+str_option(const char *text, const char *const groups[],
+           const char *const names[], char *dst, size_t size, size_t *line)
+{
+    size_t which = 0;
+    char *v = NULL;
+    int rc;
+
+    rc = geoha_mycnf_find_any(text, groups, names, &which, &v, line);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = set_field(dst, size, v != NULL ? v : "");
+    if (v != NULL) {
+        explicit_bzero(v, strlen(v));
+        free(v);
+    }
+    return rc;
+}
+
+/* A boolean option: *on gets its value, -ENOENT when not named. */
+static int
+bool_option(const char *text, const char *const groups[],
+            const char *const names[], bool *on, size_t *line)
+{
+    size_t which = 0;
+    char *v = NULL;
+    int rc;
+
+    rc = geoha_mycnf_find_any(text, groups, names, &which, &v, line);
+    if (rc != 0) {
+        return rc;
+    }
+    *on = which < BOOL_OFF_FROM && bool_value(v);
+    free(v);
+    return 0;
+}
+
+static int
+tls_parse_groups(const char *text, const char *const groups[],
+                 struct geoha_sql_tls *out, size_t *line)
+{
+    static const char *const n_ca[] = STR_NAMES("ssl-ca");
+    static const char *const n_capath[] = STR_NAMES("ssl-capath");
+    static const char *const n_cert[] = STR_NAMES("ssl-cert");
+    static const char *const n_key[] = STR_NAMES("ssl-key");
+    static const char *const n_crl[] = STR_NAMES("ssl-crl");
+    static const char *const n_crlpath[] = STR_NAMES("ssl-crlpath");
+    static const char *const n_cipher[] = STR_NAMES("ssl-cipher");
+    static const char *const n_version[] = STR_NAMES("tls-version");
+    static const char *const n_ssl[] = BOOL_NAMES("ssl");
+    static const char *const n_verify[] = BOOL_NAMES("ssl-verify-server-cert");
+    const struct {
+        const char *const *names;
+        char *dst;
+        size_t size;
+    } strs[] = {
+        { n_ca, out->ca, sizeof(out->ca) },
+        { n_capath, out->capath, sizeof(out->capath) },
+        { n_cert, out->cert, sizeof(out->cert) },
+        { n_key, out->key, sizeof(out->key) },
+        { n_crl, out->crl, sizeof(out->crl) },
+        { n_crlpath, out->crlpath, sizeof(out->crlpath) },
+        { n_cipher, out->cipher, sizeof(out->cipher) },
+        { n_version, out->tls_version, sizeof(out->tls_version) },
+    };
+    bool ssl = false;
+    int rc = 0;
+
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]) && rc == 0; i++) {
+        rc = str_option(text, groups, strs[i].names, strs[i].dst, strs[i].size,
+                        line);
+        if (rc == -ENOENT) {
+            rc = 0;
+        }
+        if (rc == 0 && strs[i].dst[0] != '\0') {
+            out->configured = true;
+        }
+    }
+    if (rc == 0) {
+        rc = bool_option(text, groups, n_ssl, &ssl, line);
+        if (rc == -ENOENT) {
+            rc = 0;
+        }
+    }
+    if (rc == 0) {
+        rc = bool_option(text, groups, n_verify, &out->verify_asked, line);
+        if (rc == -ENOENT) {
+            rc = 0;
+        }
+    }
+    /*
+     * ssl on, or verification asked for (MariaDB's clients then use TLS
+     * with the system's CAs), is TLS too; "ssl=0" does not undo a path
+     * given above (see sql.h).
+     */
+    if (ssl || out->verify_asked) {
+        out->configured = true;
+    }
+    if (rc != 0) {
+        memset(out, 0, sizeof(*out));
+    }
+    return rc;
+}
+
+int
+geoha_sql_tls_parse(const char *text, const char *group,
+                    struct geoha_sql_tls *out)
+{
+    const char *const groups[] = { "client", "client-server", "client-mariadb",
+                                   group, NULL };
+
+    if (text == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    if (strlen(text) > GEOHA_SQL_OPTFILE_MAX) {
+        return GEOHA_E_TOOBIG;
+    }
+    return tls_parse_groups(text, groups, out, NULL);
+}
+
 /*
  * issue 17 item 3: one reader, lib/mycnf.c, whose rules are MariaDB's
  * (a backslash before a character that is no escape stays, as
@@ -88,6 +244,13 @@ geoha_sql_optfile_parse(const char *text, const char *group,
         }
         explicit_bzero(v, strlen(v));
         free(v);
+    }
+    if (rc == 0) {
+        rc = tls_parse_groups(text, groups, &acc.tls, NULL);
+    }
+    if (rc == 0) {
+        /* one value of ssl-ca: the TLS reading's (both take the last) */
+        geoha_strlcpy(acc.ssl_ca, acc.tls.ca, sizeof(acc.ssl_ca));
     }
     if (rc == 0 && acc.user[0] == '\0') {
         rc = GEOHA_E_CONFIG;
@@ -357,15 +520,129 @@ fail(struct geoha_sql *c)
     return result_of(c->err_no, mysql_error(c->m));
 }
 
+/* What a connection takes from its option file. Holds a secret. */
+struct client_file {
+    char user[GEOHA_SQL_USER_MAX];
+    char password[GEOHA_SQL_PASSWORD_MAX];
+    bool has_user, has_password;
+    struct geoha_sql_tls tls;
+};
+
+/*
+ * Read the connection's option file with lib/mycnf.c, from the groups
+ * Connector/C would read. *line gets the line that could not be read.
+ */
+static int
+client_file_read(const char *path, const char *group, struct client_file *f,
+                 size_t *line)
+{
+    static const char *const n_user[] = STR_NAMES("user");
+    static const char *const n_password[] = STR_NAMES("password");
+    const char *const groups[] = { "client", "client-server", "client-mariadb",
+                                   group, NULL };
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+
+    memset(f, 0, sizeof(*f));
+    rc = geoha_file_read(path, GEOHA_SQL_OPTFILE_MAX, &text, &len);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = str_option(text, groups, n_user, f->user, sizeof(f->user), line);
+    f->has_user = rc == 0 && f->user[0] != '\0';
+    if (rc == 0 || rc == -ENOENT) {
+        rc = str_option(text, groups, n_password, f->password,
+                        sizeof(f->password), line);
+        f->has_password = rc == 0;
+    }
+    if (rc == 0 || rc == -ENOENT) {
+        rc = tls_parse_groups(text, groups, &f->tls, line);
+    }
+    explicit_bzero(text, len);
+    free(text);
+    if (rc != 0) {
+        explicit_bzero(f, sizeof(*f));
+    }
+    return rc;
+}
+
+/*
+ * Hand the file's TLS options to Connector/C. Connector/C reads no option
+ * file of ours, so nothing can undo what is set here.
+ */
+static void
+tls_options(MYSQL *m, const struct geoha_sql_tls *tls, bool tcp)
+{
+    my_bool on = 1;
+    const struct {
+        enum mysql_option opt;
+        const char *value;
+    } paths[] = {
+        { MYSQL_OPT_SSL_CA, tls->ca },
+        { MYSQL_OPT_SSL_CAPATH, tls->capath },
+        { MYSQL_OPT_SSL_CERT, tls->cert },
+        { MYSQL_OPT_SSL_KEY, tls->key },
+        { MYSQL_OPT_SSL_CRL, tls->crl },
+        { MYSQL_OPT_SSL_CRLPATH, tls->crlpath },
+        { MYSQL_OPT_SSL_CIPHER, tls->cipher },
+        { MARIADB_OPT_TLS_VERSION, tls->tls_version },
+    };
+
+    /*
+     * Not configured: no TLS option at all. Setting
+     * MYSQL_OPT_SSL_VERIFY_SERVER_CERT alone makes Connector/C 3.3 use TLS
+     * (against the system's CAs) and refuse a server without TLS ("SSL is
+     * required, but the server does not support it"): connections that
+     * never asked for TLS keep working as they did.
+     */
+    if (!tls->configured) {
+        return;
+    }
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        if (paths[i].value[0] != '\0') {
+            mysql_options(m, paths[i].opt, paths[i].value);
+        }
+    }
+    /* TLS or no connection: never a silent fall-back to plain text */
+    mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &on);
+    /*
+     * issue 17 item 1: over TCP the server's certificate must chain to the
+     * CA and name the host we asked for, whatever ssl-verify-server-cert
+     * says. Without the name check any certificate from the same CA (on
+     * Azure a public one) passes, so an on-path party could read the
+     * admin login or relay the session and clear read_only: a file cannot
+     * turn that off, it can only ask for it. A local socket has no network
+     * path to sit on (its file mode guards it) and its name would be
+     * "localhost": there the check is made only when the file asks.
+     */
+    if (tcp || tls->verify_asked) {
+        mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+    }
+}
+
+/* The operator's line for a failed TLS handshake or verification. */
+static void
+tls_why(const struct geoha_sql *c, const char *host, char *why, size_t why_size)
+{
+    geoha_snprintf(why, why_size,
+                   "TLS with the server at '%s' failed (TLS is required; "
+                   "its certificate must chain to the option file's CA, or "
+                   "the system's, and name '%s': host-name check): %s",
+                   host, host, c->err);
+}
+
 int
 geoha_sql_connect(const struct geoha_sql_target *t,
                   const struct geoha_deadline *d, char *why, size_t why_size,
                   struct geoha_sql **out)
 {
     struct geoha_sql *c = NULL;
+    struct client_file *f;
     unsigned tmo = timeout_s(d);
     my_bool off = 0;
-    const char *info;
+    const char *info, *user, *password;
+    bool tls;
     int rc = 0;
 
     if (t == NULL || d == NULL || out == NULL
@@ -396,12 +673,43 @@ geoha_sql_connect(const struct geoha_sql_target *t,
             return prc;
         }
     }
+    f = calloc(1, sizeof(*f));
+    if (f == NULL) {
+        return -ENOMEM;
+    }
+    if (t->defaults_file != NULL) {
+        size_t line = 0;
+        int frc = client_file_read(t->defaults_file, t->group, f, &line);
+
+        if (frc != 0) {
+            if (why != NULL && why_size > 0) {
+                if (frc == GEOHA_E_PARSE) {
+                    geoha_snprintf(why, why_size,
+                                   "option file '%s' line %zu cannot be read "
+                                   "(as MariaDB reads it; !include is "
+                                   "refused)",
+                                   t->defaults_file, line);
+                } else {
+                    geoha_snprintf(why, why_size, "option file '%s': %s",
+                                   t->defaults_file, geoha_strerror(frc));
+                }
+            }
+            free(f);
+            return frc == GEOHA_E_PARSE || frc == GEOHA_E_TOOBIG
+                       ? GEOHA_E_CONFIG
+                       : frc;
+        }
+    }
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
+        explicit_bzero(f, sizeof(*f));
+        free(f);
         return -ENOMEM;
     }
     c->m = mysql_init(NULL);
     if (c->m == NULL) {
+        explicit_bzero(f, sizeof(*f));
+        free(f);
         free(c);
         return -ENOMEM;
     }
@@ -410,16 +718,17 @@ geoha_sql_connect(const struct geoha_sql_target *t,
     mysql_options(c->m, MYSQL_OPT_WRITE_TIMEOUT, &tmo);
     mysql_options(c->m, MYSQL_OPT_RECONNECT, &off);
     mysql_options(c->m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    if (t->defaults_file != NULL) {
-        mysql_options(c->m, MYSQL_READ_DEFAULT_FILE, t->defaults_file);
-        mysql_options(c->m, MYSQL_READ_DEFAULT_GROUP,
-                      t->group != NULL ? t->group : "client");
+    if (t->tls_required) {
+        f->tls.configured = true;
     }
+    tls_options(c->m, &f->tls, t->socket == NULL);
+    user = f->has_user ? f->user : NULL;
+    password = f->has_password ? f->password : NULL;
     if (t->socket != NULL) {
         unsigned proto = MYSQL_PROTOCOL_SOCKET;
 
         mysql_options(c->m, MYSQL_OPT_PROTOCOL, &proto);
-        if (mysql_real_connect(c->m, "localhost", NULL, NULL, NULL, 0,
+        if (mysql_real_connect(c->m, "localhost", user, password, NULL, 0,
                                t->socket, 0)
             == NULL) {
             rc = fail(c);
@@ -428,7 +737,7 @@ geoha_sql_connect(const struct geoha_sql_target *t,
         unsigned proto = MYSQL_PROTOCOL_TCP;
 
         mysql_options(c->m, MYSQL_OPT_PROTOCOL, &proto);
-        if (mysql_real_connect(c->m, t->host, NULL, NULL, NULL,
+        if (mysql_real_connect(c->m, t->host, user, password, NULL,
                                (unsigned)t->port, NULL, 0)
             == NULL) {
             rc = fail(c);
@@ -450,9 +759,17 @@ geoha_sql_connect(const struct geoha_sql_target *t,
             }
         }
     }
+    tls = f->tls.configured;
+    explicit_bzero(f, sizeof(*f));
+    free(f);
     if (rc != 0) {
         if (why != NULL && why_size > 0) {
-            geoha_strlcpy(why, c->err, why_size);
+            if (tls && c->err_no == CR_SSL_CONNECTION_ERROR) {
+                tls_why(c, t->socket != NULL ? "localhost" : t->host, why,
+                        why_size);
+            } else {
+                geoha_strlcpy(why, c->err, why_size);
+            }
         }
         geoha_sql_close(c);
         return rc;
@@ -895,6 +1212,11 @@ geoha_sql_replica_from_row(const char *const names[],
                 memcpy(r.sql_error, val, sizeof(r.sql_error) - 1);
                 r.sql_error[sizeof(r.sql_error) - 1] = '\0';
             }
+        } else if (col_is(k, "Master_SSL_Allowed", "Source_SSL_Allowed")) {
+            r.ssl = val != NULL && strcmp(val, "Yes") == 0;
+        } else if (col_is(k, "Master_SSL_Verify_Server_Cert",
+                          "Source_SSL_Verify_Server_Cert")) {
+            r.ssl_verify = val != NULL && strcmp(val, "Yes") == 0;
         } else if (col_is(k, "Using_Gtid", NULL)) {
             r.gtid_mode = val != NULL && strcmp(val, "No") != 0;
         } else if (col_is(k, "Auto_Position", NULL)) {
@@ -1021,6 +1343,47 @@ log_off(struct geoha_sql *c, bool *done)
     return GEOHA_E_UNSAFE;
 }
 
+/*
+ * issue 17 item 1: a replication option file that configures TLS gives a
+ * replica that uses TLS and verifies its source's certificate and name
+ * (MASTER_SSL_VERIFY_SERVER_CERT=1; the name is MASTER_HOST), whatever its
+ * ssl-verify-server-cert line says (see tls_options()). The paths are the
+ * replica server's: the file lives on its host.
+ */
+static int
+change_source_tls(struct geoha_buf *b, const char *pfx,
+                  const struct geoha_sql_account *acc, bool nb)
+{
+    const struct geoha_sql_tls *tls = &acc->tls;
+    const char *ca = acc->ssl_ca[0] != '\0' ? acc->ssl_ca : tls->ca;
+    const struct {
+        const char *word;
+        const char *value;
+    } paths[] = {
+        { "CA", ca },
+        { "CAPATH", tls->capath },
+        { "CERT", tls->cert },
+        { "KEY", tls->key },
+        { "CRL", tls->crl },
+        { "CRLPATH", tls->crlpath },
+        { "CIPHER", tls->cipher },
+    };
+    int rc = 0;
+
+    if (!tls->configured && ca[0] == '\0') {
+        return 0;
+    }
+    geoha_buf_printf(b, ", %s_SSL=1", pfx);
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && rc == 0; i++) {
+        if (paths[i].value[0] != '\0') {
+            geoha_buf_printf(b, ", %s_SSL_%s=", pfx, paths[i].word);
+            rc = geoha_sql_quote(b, paths[i].value, nb);
+        }
+    }
+    geoha_buf_printf(b, ", %s_SSL_VERIFY_SERVER_CERT=1", pfx);
+    return rc;
+}
+
 int
 geoha_sql_change_source(struct geoha_sql *c, const struct geoha_sql_source *src)
 {
@@ -1059,11 +1422,8 @@ geoha_sql_change_source(struct geoha_sql *c, const struct geoha_sql_source *src)
     if (src->heartbeat_s > 0) {
         geoha_buf_printf(&b, ", %s_HEARTBEAT_PERIOD=%d", pfx, src->heartbeat_s);
     }
-    if (src->account->ssl_ca[0] != '\0') {
-        geoha_buf_printf(&b, ", %s_SSL=1, %s_SSL_CA=", pfx, pfx);
-        if (rc == 0) {
-            rc = geoha_sql_quote(&b, src->account->ssl_ca, nb);
-        }
+    if (rc == 0) {
+        rc = change_source_tls(&b, pfx, src->account, nb);
     }
     if (c->flavour == GEOHA_SQL_MARIADB) {
         geoha_buf_puts(&b, ", MASTER_USE_GTID=slave_pos");

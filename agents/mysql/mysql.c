@@ -131,6 +131,16 @@ struct agent {
 
 /* ---- small helpers ---- */
 
+/* The exit reason for a secret file others can read (S6). */
+static void
+reason_insecure(const struct geoha_ctx *ctx, const char *param)
+{
+    geoha_exit_reason("Parameter %s='%s' can be read by others or is not "
+                      "owned by root: it must be mode 0600 or 0400, owned "
+                      "by root",
+                      param, geoha_param_str(ctx, param));
+}
+
 static int
 agent_init(struct geoha_ctx *ctx, struct agent *a)
 {
@@ -199,6 +209,12 @@ marker_write(const struct agent *a, const struct marker *m)
 
 /* ---- connections ---- */
 
+/*
+ * Why the last connect_local() failed (the client library's line, or the
+ * TLS problem: issue 17 item 1), for the caller's exit reason; no secret.
+ */
+static char local_why[256];
+
 static int
 connect_local(const struct agent *a, const struct geoha_deadline *d,
               struct geoha_sql **c)
@@ -231,10 +247,12 @@ connect_local(const struct agent *a, const struct geoha_deadline *d,
             return 0;
         }
     }
+    local_why[0] = '\0';
     if (rc != 0) {
         geoha_info("Cannot connect to the local database server | "
                    "target='%s' reason='%s'",
                    t.socket != NULL ? t.socket : t.host, why);
+        geoha_strlcpy(local_why, why, sizeof(local_why));
     }
     return rc;
 }
@@ -642,13 +660,21 @@ join_writer(const struct agent *a, struct geoha_sql *c, const char *writer,
      * is already gone) */
     geoha_attr_update(GEOHA_ATTR_TRANSIENT, a->ctx->node, a->attr_errant, NULL,
                       &a->ctx->deadline, NULL);
-    if (r.configured && r.gtid_mode && strcmp(r.source_host, hp.host) == 0
-        && r.source_port == hp.port && r.sql == GEOHA_SQL_THREAD_YES
-        && r.io != GEOHA_SQL_THREAD_NO) {
-        goto done; /* already there */
-    }
     rc = geoha_sql_optfile_read(geoha_param_str(a->ctx, P_REPL_DEFAULTS_FILE),
                                 NULL, &acc);
+    if (r.configured && r.gtid_mode && strcmp(r.source_host, hp.host) == 0
+        && r.source_port == hp.port && r.sql == GEOHA_SQL_THREAD_YES
+        && r.io != GEOHA_SQL_THREAD_NO
+        && (rc != 0 || !acc.tls.configured || (r.ssl && r.ssl_verify))) {
+        /*
+         * Already there. issue 17 item 1: a channel set up without TLS
+         * verification (by an older agent) while the replication file
+         * configures TLS is set up again below; a file that cannot be
+         * read leaves a working channel alone, as before.
+         */
+        rc = 0;
+        goto done;
+    }
     if (rc != 0) {
         geoha_snprintf(
             why, why_size, "cannot read %s '%s': %s", P_REPL_DEFAULTS_FILE,
@@ -1022,16 +1048,13 @@ action_monitor(struct geoha_ctx *ctx)
     }
     if (rc == GEOHA_E_INSECURE) {
         /* issue 17 item 5: checked wherever the secret is read */
-        geoha_exit_reason("Parameter %s='%s' can be read by others or is not "
-                          "owned by root: it must be mode 0600 or 0400, "
-                          "owned by root",
-                          P_DEFAULTS_FILE,
-                          geoha_param_str(ctx, P_DEFAULTS_FILE));
+        reason_insecure(ctx, P_DEFAULTS_FILE);
         return mk.role == ROLE_PROMOTED ? OCF_FAILED_PROMOTED : OCF_ERR_GENERIC;
     }
     if (rc != 0) {
-        geoha_exit_reason("The database server does not answer (%s)",
-                          geoha_strerror(rc));
+        geoha_exit_reason("The database server does not answer (%s%s%s)",
+                          geoha_strerror(rc), local_why[0] != '\0' ? ": " : "",
+                          local_why);
         return mk.role == ROLE_PROMOTED ? OCF_FAILED_PROMOTED : OCF_ERR_GENERIC;
     }
     rc = geoha_sql_status_get(c, &st);
@@ -1128,11 +1151,12 @@ action_start(struct geoha_ctx *ctx)
     }
     rc = connect_local(&a, &ctx->deadline, &c);
     if (rc != 0) {
-        geoha_exit_reason("The database server does not answer (%s); this "
+        geoha_exit_reason("The database server does not answer (%s%s%s); this "
                           "agent does not start mysqld: start it (with "
                           "read_only=ON in its configuration) and run crm "
                           "resource cleanup",
-                          geoha_strerror(rc));
+                          geoha_strerror(rc), local_why[0] != '\0' ? ": " : "",
+                          local_why);
         return OCF_ERR_GENERIC;
     }
     rc = geoha_sql_status_get(c, &st);
@@ -1248,9 +1272,10 @@ action_stop(struct geoha_ctx *ctx)
         rc = 0;
     } else if (rc != 0) {
         /* it might still take writes: a failed stop lets Pacemaker fence */
-        geoha_exit_reason("The database server does not answer (%s); "
+        geoha_exit_reason("The database server does not answer (%s%s%s); "
                           "cannot make sure it is read-only",
-                          geoha_strerror(rc));
+                          geoha_strerror(rc), local_why[0] != '\0' ? ": " : "",
+                          local_why);
         return OCF_ERR_GENERIC;
     } else {
         rc = geoha_sql_set_read_only(c, true, &ctx->deadline);
@@ -1481,8 +1506,9 @@ action_promote(struct geoha_ctx *ctx)
     }
     rc = connect_local(&a, &ctx->deadline, &c);
     if (rc != 0) {
-        geoha_exit_reason("The database server does not answer (%s)",
-                          geoha_strerror(rc));
+        geoha_exit_reason("The database server does not answer (%s%s%s)",
+                          geoha_strerror(rc), local_why[0] != '\0' ? ": " : "",
+                          local_why);
         json_decref(peers);
         return OCF_ERR_GENERIC;
     }
@@ -1676,8 +1702,9 @@ action_demote(struct geoha_ctx *ctx)
     }
     rc = connect_local(&a, &ctx->deadline, &c);
     if (rc != 0) {
-        geoha_exit_reason("The database server does not answer (%s)",
-                          geoha_strerror(rc));
+        geoha_exit_reason("The database server does not answer (%s%s%s)",
+                          geoha_strerror(rc), local_why[0] != '\0' ? ": " : "",
+                          local_why);
         return OCF_ERR_GENERIC;
     }
     /* was it the writer? (only a writer's final position is published) */
@@ -1835,7 +1862,9 @@ validate(struct geoha_ctx *ctx)
     if (eps == NULL || geoha_map_get(eps, ctx->node) == NULL) {
         geoha_exit_reason("Parameter %s has no entry for this node '%s'",
                           P_ENDPOINTS, ctx->node);
-        return OCF_ERR_CONFIGURED;
+        /* issue 17 item 9: wrong for this node, not for the others */
+        return eps == NULL || eps->n == 0 ? OCF_ERR_CONFIGURED
+                                          : OCF_ERR_INSTALLED;
     }
     if (eps->n < 2) {
         geoha_exit_reason("Parameter %s must name at least two nodes",
@@ -1855,12 +1884,9 @@ validate(struct geoha_ctx *ctx)
         return OCF_ERR_INSTALLED;
     }
     if (rc == GEOHA_E_INSECURE) {
-        geoha_exit_reason("Parameter %s='%s' can be read by others or is not "
-                          "owned by root: it must be mode 0600 or 0400, "
-                          "owned by root",
-                          P_REPL_DEFAULTS_FILE,
-                          geoha_param_str(ctx, P_REPL_DEFAULTS_FILE));
-        return OCF_ERR_CONFIGURED;
+        /* issue 17 item 9: this node's file, a hard error here only */
+        reason_insecure(ctx, P_REPL_DEFAULTS_FILE);
+        return OCF_ERR_INSTALLED;
     }
     rc = geoha_sql_optfile_read(geoha_param_str(ctx, P_REPL_DEFAULTS_FILE),
                                 NULL, &acc);
@@ -1871,7 +1897,7 @@ validate(struct geoha_ctx *ctx)
             "%s",
             P_REPL_DEFAULTS_FILE, geoha_param_str(ctx, P_REPL_DEFAULTS_FILE),
             rc == GEOHA_E_CONFIG ? "no user in [client]" : geoha_strerror(rc));
-        return OCF_ERR_CONFIGURED;
+        return OCF_ERR_INSTALLED; /* this node's file (issue 17 item 9) */
     }
     return OCF_SUCCESS;
 }
@@ -2058,8 +2084,12 @@ static const struct geoha_param params[] = {
       .flags = GEOHA_PF_MUST_EXIST | GEOHA_PF_PRIVATE,
       .shortdesc = "Option file of the administrative account",
       .longdesc = "A MySQL option file with [client] user= and password= "
-                  "(and ssl-ca= for TLS) for the agent's own connections to "
-                  "the local and the other servers. It needs SUPER or "
+                  "(and ssl-ca= for TLS; whenever the file configures TLS "
+                  "the server's certificate and, over TCP, its name are "
+                  "verified, whatever ssl-verify-server-cert says) for the "
+                  "agent's own connections to the local and the other "
+                  "servers. Read by the agent itself with MariaDB's rules; "
+                  "!include is refused. It needs SUPER or "
                   "READ_ONLY ADMIN, REPLICATION SLAVE ADMIN and the right to "
                   "create the geoha.writer_check table." },
     { .name = P_REPL_DEFAULTS_FILE,

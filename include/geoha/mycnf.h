@@ -43,6 +43,18 @@ int geoha_mycnf_get_any(const char *text, const char *const groups[],
                         const char *key, char **value, size_t *err_line);
 
 /*
+ * The last line of [groups] (a NULL-terminated list) naming any of names
+ * (a NULL-terminated list; '-' and '_' alike), in the file's order: *which
+ * gets that name's index, *value its value (heap; wipe it before freeing)
+ * or NULL when the line has no '=value' part (a boolean option named
+ * alone, which MariaDB's clients read as "on"). -ENOENT when no line names
+ * any of them; errors as geoha_mycnf_get().
+ */
+int geoha_mycnf_find_any(const char *text, const char *const groups[],
+                         const char *const names[], size_t *which, char **value,
+                         size_t *err_line);
+
+/*
  * geoha_mycnf_get() on a file of at most GEOHA_MYCNF_MAX bytes; -errno
  * when it cannot be read. The file's bytes are wiped from memory after
  * parsing.

@@ -45,6 +45,8 @@
 #define GEOHA_SQL_PATH_MAX 4096
 #define GEOHA_SQL_ERROR_MAX 512
 #define GEOHA_SQL_OPTFILE_MAX (64u * 1024u) /* bytes of an option file */
+#define GEOHA_SQL_CIPHER_MAX 1024
+#define GEOHA_SQL_TLS_VERSION_MAX 64
 
 enum geoha_sql_flavour {
     GEOHA_SQL_MARIADB = 1,
@@ -53,22 +55,64 @@ enum geoha_sql_flavour {
 
 /* ---- option files (pure; for replication credentials) ---- */
 
+/*
+ * TLS as an option file configures it, read as MariaDB's own clients read
+ * it (lib/mycnf.c; issue 17 item 1). Every option may be spelt with '_'
+ * or '-' and with the "loose-" prefix; a boolean option named alone is on,
+ * "skip-", "disable-" (off) and "enable-" (on) prefixes and the values
+ * 1/0, ON/OFF, TRUE/FALSE are read as my_getopt reads them.
+ */
+struct geoha_sql_tls {
+    /*
+     * TLS is used: a non-empty ssl-ca, ssl-capath, ssl-cert, ssl-key,
+     * ssl-cipher, ssl-crl, ssl-crlpath or tls-version, or ssl or
+     * ssl-verify-server-cert on. "ssl=0" / "skip-ssl" does not turn it off
+     * again once one of those paths is given: geoha never falls back to a
+     * connection without TLS when the file names TLS material.
+     */
+    bool configured;
+    /* ssl-verify-server-cert on: only informative, since geoha verifies
+     * the server's name whenever TLS is used (see geoha_sql_connect) */
+    bool verify_asked;
+    char ca[GEOHA_SQL_PATH_MAX]; /* "" when not given, as all below */
+    char capath[GEOHA_SQL_PATH_MAX];
+    char cert[GEOHA_SQL_PATH_MAX];
+    char key[GEOHA_SQL_PATH_MAX];
+    char crl[GEOHA_SQL_PATH_MAX];
+    char crlpath[GEOHA_SQL_PATH_MAX];
+    char cipher[GEOHA_SQL_CIPHER_MAX];
+    char tls_version[GEOHA_SQL_TLS_VERSION_MAX];
+};
+
+/*
+ * The TLS options of [client], [client-server], [client-mariadb] and
+ * [group] (NULL: none) of an option file's text, the groups Connector/C
+ * reads. GEOHA_E_PARSE for a line that cannot be read (also !include),
+ * GEOHA_E_TOOBIG for a value longer than its field.
+ */
+int geoha_sql_tls_parse(const char *text, const char *group,
+                        struct geoha_sql_tls *out);
+
 /* What geoha takes from an option file. Holds a secret: clear it. */
 struct geoha_sql_account {
     char user[GEOHA_SQL_USER_MAX];
     char password[GEOHA_SQL_PASSWORD_MAX];
-    char ssl_ca[GEOHA_SQL_PATH_MAX]; /* "" when not given */
+    char ssl_ca[GEOHA_SQL_PATH_MAX]; /* "" when not given (= tls.ca) */
     bool has_password;
+    /* TLS for the replica's connection to its source: when configured,
+     * CHANGE MASTER asks for TLS and verifies the source's certificate and
+     * name (MASTER_SSL=1, MASTER_SSL_VERIFY_SERVER_CERT=1) */
+    struct geoha_sql_tls tls;
 };
 
 /*
  * Read [client] and [group] (NULL: only [client]) of an option file's
  * text in the file's order, the last value of a key winning; "ssl-ca" and
- * "ssl_ca" are the same key. Read by lib/mycnf.c, MariaDB's rules (issue 17
- * item 3);
- * "!include" lines are refused (GEOHA_E_PARSE, as a malformed line),
- * GEOHA_E_TOOBIG for a value longer than its field, GEOHA_E_CONFIG when no
- * user is given.
+ * "ssl_ca" are the same key; the TLS options as geoha_sql_tls_parse()
+ * reads them, from the same groups. Read by lib/mycnf.c, MariaDB's rules
+ * (issue 17 item 3); "!include" lines are refused (GEOHA_E_PARSE, as a
+ * malformed line), GEOHA_E_TOOBIG for a value longer than its field,
+ * GEOHA_E_CONFIG when no user is given.
  */
 int geoha_sql_optfile_parse(const char *text, const char *group,
                             struct geoha_sql_account *out);
@@ -96,13 +140,31 @@ struct geoha_sql_target {
     const char *socket;        /* a local socket, or NULL for host:port */
     const char *host;
     int port;
+    /*
+     * TLS with verification of the certificate and of host even when the
+     * option file configures none (then against the system's CAs): for
+     * servers that always speak TLS with a public certificate, such as
+     * Azure Database for MySQL (see agents/mysql/README.md).
+     */
+    bool tls_required;
 };
 
 struct geoha_sql;
 
 /*
  * Connect within the deadline: the client library's timeouts are whole
- * seconds, rounded down (at least 1 s). On failure, why (may be NULL)
+ * seconds, rounded down (at least 1 s). The option file is read by
+ * lib/mycnf.c (MariaDB's rules; never by Connector/C, whose reading
+ * differs: it reads a lone "ssl-verify-server-cert" as off, ignores "ssl",
+ * drops unknown backslash escapes and follows !include): user, password
+ * and the TLS options of geoha_sql_tls_parse(); host, port and socket
+ * come from t, other client options are not used. A file that cannot be
+ * read that way is refused (GEOHA_E_CONFIG, the line in why). When TLS is
+ * configured, a TCP connection verifies the server's certificate chain and
+ * that it names t->host (issue 17 item 1), whatever
+ * ssl-verify-server-cert says, and never falls back to a connection
+ * without TLS; a failed verification is GEOHA_E_REMOTE (something
+ * answers) with why naming the TLS problem. On failure, why (may be NULL)
  * receives one line for the operator (the client library's message, no
  * secrets). When a TCP connection fails and the library does not say
  * exactly why (Connector/C often reports EINPROGRESS), one more bare TCP
@@ -187,6 +249,9 @@ struct geoha_sql_replica {
     char io_error[GEOHA_SQL_ERROR_MAX];
     char sql_error[GEOHA_SQL_ERROR_MAX];
     bool gtid_mode; /* Using_Gtid is not No / Auto_Position is 1 */
+    /* Master_SSL_Allowed / Source_SSL_Allowed is Yes, and
+     * Master_SSL_Verify_Server_Cert / Source_SSL_Verify_Server_Cert */
+    bool ssl, ssl_verify;
     /* What the IO thread received: MariaDB Gtid_IO_Pos (a position),
      * MySQL Retrieved_Gtid_Set. Heap or NULL. */
     char *received;

@@ -17,6 +17,19 @@ CLI (for shell tests):
   mariadb.py sql DIR SQL           run SQL as the admin account, print rows
                                    (tab separated, no headers)
   mariadb.py info DIR              print info.json
+  mariadb.py tls-cert DIR good|wrong
+        (a server started with --tls) present the certificate for its
+        address, or the one issued for another name (FLUSH SSL, no restart)
+
+TLS mode (opt-in; start(..., tls=CA_DIR), --tls CA_DIR): CA_DIR gets (once,
+with openssl) a test CA and, per address, a server certificate naming it
+(IP or DNS subjectAltName and CN) and one for the WRONG name
+wrong.geoha.invalid, all from the same CA. The server is configured with
+ssl-ca/ssl-cert/ssl-key (the certificate naming tls_name, default the
+bind address, unless
+tls_cert="wrong"), and every option file it writes gets ssl-ca=CA_DIR/ca.pem.
+info.json then also has "tls_ca" and "tls_dir". Servers started without
+tls are exactly as before.
 
 info.json: {"port", "socket", "pid", "server_id", "dir",
             "admin_cnf", "repl_cnf", "app_cnf", "host"}
@@ -57,8 +70,99 @@ def _password(seed, user):
     return hashlib.sha256(f"{seed}:{user}:geoha-test".encode()).hexdigest()[:24]
 
 
-def _write_cnf(path, user, password, sock=None, host=None, port=None):
+WRONG_NAME = "wrong.geoha.invalid"
+
+
+def _openssl(*args):
+    r = subprocess.run(["openssl", *args], capture_output=True, text=True,
+                       timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError("openssl " + args[0] + " failed: " + r.stderr)
+
+
+def tls_files(ca_dir, name):
+    """Create (once) the test CA in ca_dir and, for name (an IP address or
+    a DNS name), a certificate naming it ("good") and one naming only
+    WRONG_NAME ("wrong"). Returns {"ca", "good": (cert, key),
+    "wrong": (cert, key)}. Keys are readable by the mysql user only."""
+    import ipaddress
+    os.makedirs(ca_dir, exist_ok=True)
+    os.chmod(ca_dir, 0o755)
+    mysql = pwd.getpwnam("mysql")
+    ca, ca_key = os.path.join(ca_dir, "ca.pem"), os.path.join(ca_dir,
+                                                               "ca.key")
+    if not os.path.exists(ca):
+        _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                 ca_key, "-out", ca, "-days", "30", "-subj",
+                 "/CN=geoha test CA",
+                 "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        os.chmod(ca, 0o644)
+        os.chmod(ca_key, 0o600)
+    out = {"ca": ca}
+    try:
+        ipaddress.ip_address(name)
+        san = f"IP:{name}"
+    except ValueError:
+        san = f"DNS:{name}"
+    for which, cn, alt in (("good", name, san),
+                           ("wrong", WRONG_NAME, f"DNS:{WRONG_NAME}")):
+        tag = name if which == "good" else "wrong"
+        cert = os.path.join(ca_dir, f"server-{tag}.pem")
+        key = os.path.join(ca_dir, f"server-{tag}.key")
+        if not os.path.exists(cert):
+            csr = os.path.join(ca_dir, f"server-{tag}.csr")
+            ext = os.path.join(ca_dir, f"server-{tag}.ext")
+            _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                     "-out", csr, "-subj", f"/CN={cn}")
+            with open(ext, "w") as f:
+                f.write(f"subjectAltName={alt}\nbasicConstraints=CA:FALSE\n"
+                        "extendedKeyUsage=serverAuth\n")
+            _openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+                     "-CAcreateserial", "-out", cert, "-days", "30",
+                     "-extfile", ext)
+            os.chmod(cert, 0o644)
+            os.chown(key, mysql.pw_uid, mysql.pw_gid)
+            os.chmod(key, 0o600)
+        out[which] = (cert, key)
+    return out
+
+
+def _server_cert_paths(d):
+    return os.path.join(d, "tls-cert.pem"), os.path.join(d, "tls-key.pem")
+
+
+def _present(d, files, which):
+    """Copy the chosen certificate where the server's ssl-cert/ssl-key
+    point (readable by the mysql user)."""
+    mysql = pwd.getpwnam("mysql")
+    for src, dst in zip(files[which], _server_cert_paths(d)):
+        shutil.copyfile(src, dst + ".new")
+        os.chown(dst + ".new", mysql.pw_uid, mysql.pw_gid)
+        os.chmod(dst + ".new", 0o600)
+        os.replace(dst + ".new", dst)
+
+
+def tls_cert(d, which):
+    """A server started with tls presents its "good" or "wrong"
+    certificate from now on (FLUSH SSL: no restart)."""
+    inf = info(d)
+    if not inf.get("tls_dir"):
+        raise RuntimeError(f"{d} was not started with tls")
+    _present(d, tls_files(inf["tls_dir"], inf.get("tls_name", inf["host"])),
+             which)
+    r = subprocess.run([CLIENT, "-uroot", f"--socket={inf['socket']}",
+                        "--skip-ssl", "-e", "FLUSH SSL"],
+                       capture_output=True, text=True, timeout=20)
+    if r.returncode != 0:
+        raise RuntimeError("FLUSH SSL failed: " + r.stderr)
+
+
+def _write_cnf(path, user, password, sock=None, host=None, port=None,
+               ssl_ca=None):
     lines = ["[client]", f"user={user}", f"password={password}"]
+    if ssl_ca:
+        lines.append(f"ssl-ca={ssl_ca}")
     if sock:
         lines.append(f"socket={sock}")
     if host:
@@ -101,7 +205,8 @@ def sql(d, query, timeout=20, cnf=None):
 
 
 def start(d, server_id=None, writable=False, semisync=False, seed=None,
-          bind="127.0.0.1", port=None):
+          bind="127.0.0.1", port=None, tls=None, tls_cert="good",
+          tls_name=None):
     d = os.path.abspath(d)
     os.makedirs(d, exist_ok=True)
     seed = seed or os.path.dirname(d)
@@ -119,6 +224,13 @@ def start(d, server_id=None, writable=False, semisync=False, seed=None,
         if server_id is None:
             server_id = port
     os.chown(d, mysql.pw_uid, mysql.pw_gid)
+    tls_conf = ""
+    if tls:
+        tls = os.path.abspath(tls)
+        files = tls_files(tls, tls_name or bind)
+        _present(d, files, tls_cert)
+        cert, key = _server_cert_paths(d)
+        tls_conf = f"ssl-ca={files['ca']}\nssl-cert={cert}\nssl-key={key}\n"
     cnf = os.path.join(d, "my.cnf")
     with open(cnf, "w") as f:
         f.write(f"""[mariadbd]
@@ -141,7 +253,7 @@ read-only={'OFF' if writable else 'ON'}
 skip-slave-start
 relay-log={d}/data/relay
 """ + ("rpl_semi_sync_master_enabled=ON\nrpl_semi_sync_slave_enabled=ON\n"
-       if semisync else ""))
+       if semisync else "") + tls_conf)
     if fresh:
         os.makedirs(data, exist_ok=True)
         os.chown(data, mysql.pw_uid, mysql.pw_gid)
@@ -196,12 +308,16 @@ relay-log={d}/data/relay
                            text=True, timeout=30)
         if r.returncode != 0:
             raise RuntimeError("account set-up failed: " + r.stderr)
-    _write_cnf(admin, "geoha", pw["geoha"], sock=sock)
-    _write_cnf(repl, "repl", pw["repl"], host=bind, port=port)
-    _write_cnf(app, "drupal", pw["drupal"], host=bind, port=port)
+    ca = os.path.join(tls, "ca.pem") if tls else None
+    _write_cnf(admin, "geoha", pw["geoha"], sock=sock, ssl_ca=ca)
+    _write_cnf(repl, "repl", pw["repl"], host=bind, port=port, ssl_ca=ca)
+    _write_cnf(app, "drupal", pw["drupal"], host=bind, port=port, ssl_ca=ca)
     inf = {"port": port, "socket": sock, "pid": pid, "server_id": server_id,
            "dir": d, "host": bind, "admin_cnf": admin,
            "repl_cnf": repl, "app_cnf": app}
+    if tls:
+        inf.update({"tls_ca": ca, "tls_dir": tls,
+                    "tls_name": tls_name or bind})
     with open(os.path.join(d, "info.json"), "w") as f:
         json.dump(inf, f)
     return inf
@@ -253,6 +369,14 @@ def main():
     s.add_argument("--bind", default="127.0.0.1",
                    help="listen on this address (default 127.0.0.1)")
     s.add_argument("--port", type=int, help="this port (default: a free one)")
+    s.add_argument("--tls", metavar="CA_DIR",
+                   help="TLS with the test CA in CA_DIR (created if new)")
+    s.add_argument("--tls-cert", choices=("good", "wrong"), default="good")
+    s.add_argument("--tls-name", help="the name the right certificate "
+                   "carries (default: the --bind address)")
+    s = sub.add_parser("tls-cert")
+    s.add_argument("dir")
+    s.add_argument("which", choices=("good", "wrong"))
     s = sub.add_parser("stop")
     s.add_argument("dir")
     s.add_argument("--kill", action="store_true")
@@ -267,7 +391,10 @@ def main():
     a = ap.parse_args()
     if a.cmd == "start":
         print(json.dumps(start(a.dir, a.server_id, a.writable, a.semisync,
-                               a.password_seed, a.bind, a.port)))
+                               a.password_seed, a.bind, a.port, a.tls,
+                               a.tls_cert, a.tls_name)))
+    elif a.cmd == "tls-cert":
+        tls_cert(a.dir, a.which)
     elif a.cmd == "stop":
         stop(a.dir, a.kill)
     elif a.cmd == "replicate":

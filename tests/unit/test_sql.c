@@ -560,6 +560,107 @@ geoha_sql_origin_parse__both_servers(void **state)
                      GEOHA_SQL_ORIGIN_RUNTIME);
 }
 
+/* issue 17 item 1: TLS options as MariaDB's clients read them */
+static void
+geoha_sql_tls_parse__spellings(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *group;
+        bool configured, verify;
+    } cases[] = {
+        { "[client]\nuser=x\n", NULL, false, false },
+        { "[client]\nssl-ca=/ca.pem\n", NULL, true, false },
+        { "[client]\nssl_ca = \"/ca.pem\" # ca\n", NULL, true, false },
+        { "[client]\nloose-ssl-cert=/c.pem\n", NULL, true, false },
+        { "[client-server]\nssl-key=/k.pem\n", NULL, true, false },
+        { "[client-mariadb]\nssl-capath=/etc/ssl/certs\n", NULL, true, false },
+        { "[geoha]\nssl-cipher=AES\n", "geoha", true, false },
+        { "[geoha]\nssl-cipher=AES\n", NULL, false, false },
+        { "[mysql]\nssl-ca=/ca.pem\n", NULL, false, false },
+        { "[client]\nssl-ca=\n", NULL, false, false },
+        { "[client]\nssl\n", NULL, true, false },
+        { "[client]\nssl=1\n", NULL, true, false },
+        { "[client]\nssl=0\n", NULL, false, false },
+        { "[client]\nskip-ssl\n", NULL, false, false },
+        /* a path given: "ssl=0" never means plain text */
+        { "[client]\nssl-ca=/ca.pem\nssl=0\n", NULL, true, false },
+        { "[client]\nssl-verify-server-cert\n", NULL, true, true },
+        { "[client]\nssl-verify-server-cert=1\n", NULL, true, true },
+        { "[client]\nssl_verify_server_cert=ON\n", NULL, true, true },
+        { "[client]\nenable-ssl-verify-server-cert\n", NULL, true, true },
+        { "[client]\nssl-verify-server-cert=TRUE\n", NULL, true, true },
+        { "[client]\nssl-verify-server-cert=yes\n", NULL, false, false },
+        { "[client]\nssl-verify-server-cert=0\n", NULL, false, false },
+        { "[client]\nssl-verify-server-cert=OFF\n", NULL, false, false },
+        { "[client]\nssl-verify-server-cert\n"
+          "skip-ssl-verify-server-cert\n",
+          NULL, false, false },
+        { "[client]\ndisable-ssl-verify-server-cert\n"
+          "ssl-verify-server-cert\n",
+          NULL, true, true },
+        { "[client]\nssl-ca=/ca.pem\nssl-verify-server-cert=0\n", NULL, true,
+          false },
+    };
+    struct geoha_sql_tls t;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&t, 0x5a, sizeof(t));
+        if (geoha_sql_tls_parse(cases[i].text, cases[i].group, &t) != 0
+            || t.configured != cases[i].configured
+            || t.verify_asked != cases[i].verify) {
+            fail_msg("case %zu: %s", i, cases[i].text);
+        }
+    }
+    assert_int_equal(geoha_sql_tls_parse("[client]\nloose-ssl-ca=/a\n"
+                                         "ssl-ca = '/b c'\n"
+                                         "ssl-capath=/p\nssl-cert=/c\n"
+                                         "ssl-key=/k\nssl-crl=/r\n"
+                                         "ssl-crlpath=/rp\n"
+                                         "tls_version=TLSv1.3\n",
+                                         NULL, &t),
+                     0);
+    assert_string_equal(t.ca, "/b c");
+    assert_string_equal(t.capath, "/p");
+    assert_string_equal(t.cert, "/c");
+    assert_string_equal(t.key, "/k");
+    assert_string_equal(t.crl, "/r");
+    assert_string_equal(t.crlpath, "/rp");
+    assert_string_equal(t.tls_version, "TLSv1.3");
+    assert_string_equal(t.cipher, "");
+    assert_int_equal(
+        geoha_sql_tls_parse("[client]\n!include /etc/x.cnf\n", NULL, &t),
+        GEOHA_E_PARSE);
+    assert_int_equal(geoha_sql_tls_parse(NULL, NULL, &t), -EINVAL);
+}
+
+/* the replication account carries its TLS options for CHANGE MASTER */
+static void
+geoha_sql_optfile_parse__tls(void **state)
+{
+    struct geoha_sql_account a;
+
+    (void)state;
+    assert_int_equal(geoha_sql_optfile_parse("[client]\nuser=repl\n"
+                                             "ssl-ca=/ca.pem\n"
+                                             "ssl-verify-server-cert=0\n",
+                                             NULL, &a),
+                     0);
+    assert_true(a.tls.configured);
+    assert_false(a.tls.verify_asked);
+    assert_string_equal(a.ssl_ca, "/ca.pem");
+    assert_string_equal(a.tls.ca, "/ca.pem");
+    assert_int_equal(
+        geoha_sql_optfile_parse("[client]\nuser=repl\nssl\n", NULL, &a), 0);
+    assert_true(a.tls.configured);
+    assert_string_equal(a.ssl_ca, "");
+    assert_int_equal(geoha_sql_optfile_parse("[client]\nuser=repl\n", NULL, &a),
+                     0);
+    assert_false(a.tls.configured);
+    geoha_sql_account_clear(&a);
+}
+
 int
 main(void)
 {
@@ -582,6 +683,8 @@ main(void)
         cmocka_unit_test(geoha_sql_semisync_add__rejects),
         cmocka_unit_test(geoha_sql_semisync_source_stmt__spellings),
         cmocka_unit_test(geoha_sql_origin_parse__both_servers),
+        cmocka_unit_test(geoha_sql_tls_parse__spellings),
+        cmocka_unit_test(geoha_sql_optfile_parse__tls),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
