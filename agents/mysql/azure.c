@@ -69,6 +69,7 @@
  *              /usr/lib/ocf/resource.d/geoha/mysql reseed
  *            then "crm resource cleanup db".
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -119,6 +120,9 @@
 #define STATE_POLL_MS 2000          /* polling a server's state */
 /* issue 16: each promoted monitor's try at a former writer not yet closed */
 #define CLOSE_PENDING_MAX_MS 8000
+
+const char *const geoha__mysql_sql_tls_choices[] = { SQL_TLS_VERIFY,
+                                                     SQL_TLS_FILE, NULL };
 
 const char *const geoha__mysql_old_writer_actions[] = { OLD_WRITER_STOP,
                                                         OLD_WRITER_FIREWALL,
@@ -392,6 +396,26 @@ geoha__mysql_azure_validate(struct geoha_ctx *ctx)
     if (rc != OCF_SUCCESS) {
         return rc;
     }
+    if (eps != NULL
+        && geoha_streq(geoha_param_str(ctx, P_SQL_TLS), SQL_TLS_VERIFY)) {
+        for (size_t i = 0; i < eps->n; i++) {
+            struct geoha_hostport hp;
+            unsigned char buf[16];
+
+            if (geoha_hostport_parse(eps->e[i].value, AZ_SQL_PORT, &hp) == 0
+                && (inet_pton(AF_INET, hp.host, buf) == 1
+                    || inet_pton(AF_INET6, hp.host, buf) == 1)) {
+                geoha_exit_reason("Parameter %s gives node '%s' the address "
+                                  "'%s': with %s=%s the server's name is "
+                                  "checked against its certificate, so give "
+                                  "its name (or set %s=%s)",
+                                  P_ENDPOINTS, eps->e[i].node, hp.host,
+                                  P_SQL_TLS, SQL_TLS_VERIFY, P_SQL_TLS,
+                                  SQL_TLS_FILE);
+                return OCF_ERR_CONFIGURED;
+            }
+        }
+    }
     if (eps != NULL && eps->n > 0) {
         for (size_t i = 0; i < az.n; i++) {
             if (geoha_map_get(eps, az.s[i].node) == NULL) {
@@ -551,6 +575,9 @@ sql_connect(struct az *az, size_t i, const struct geoha_deadline *d,
     t.defaults_file = geoha_param_str(az->ctx, P_DEFAULTS_FILE);
     t.host = hp.host;
     t.port = hp.port;
+    /* issue 17 item 1: Azure's servers require TLS; verified by default */
+    t.tls_required =
+        geoha_streq(geoha_param_str(az->ctx, P_SQL_TLS), SQL_TLS_VERIFY);
     return geoha_sql_connect(&t, d, why, why_size, c);
 }
 

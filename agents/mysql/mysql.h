@@ -116,14 +116,19 @@ int geoha__mysql_azure_guard_close(struct geoha_ctx *ctx, const char **how);
 #define P_SUBSCRIPTION "subscription"
 #define P_RESOURCE_GROUP "resource_group"
 #define P_OLD_WRITER_ACTION "old_writer_action"
+#define P_SQL_TLS "sql_tls"
 
 #define OLD_WRITER_STOP "stop"
 #define OLD_WRITER_FIREWALL "firewall"
 #define OLD_WRITER_NONE "none"
 #define D_OLD_WRITER_ACTION OLD_WRITER_STOP
+#define SQL_TLS_VERIFY "verify"
+#define SQL_TLS_FILE "defaults_file"
+#define D_SQL_TLS SQL_TLS_VERIFY
 
-/* NULL-terminated choices of old_writer_action. */
+/* NULL-terminated choices of old_writer_action and sql_tls. */
 extern const char *const geoha__mysql_old_writer_actions[];
+extern const char *const geoha__mysql_sql_tls_choices[];
 
 /*
  * Entries for the agent's parameter table: the azure backend's parameters
@@ -164,6 +169,19 @@ extern const char *const geoha__mysql_old_writer_actions[];
                   "sessions are not cut, so it is weaker); 'none' does "      \
                   "nothing and promote refuses while the former writer "      \
                   "answers as writable. Used only with backend=azure." },     \
+    { .name = P_SQL_TLS,                                                      \
+      .type = GEOHA_PT_ENUM,                                                  \
+      .default_value = D_SQL_TLS,                                             \
+      .choices = geoha__mysql_sql_tls_choices,                                \
+      .shortdesc = "TLS to the flexible servers (backend=azure)",             \
+      .longdesc = "'verify' (the default): every SQL connection to a "        \
+                  "flexible server uses TLS, verified against the system's "  \
+                  "CAs (or defaults_file's ssl-ca) with the server's name "   \
+                  "checked, as Azure Database for MySQL requires TLS; "       \
+                  "endpoints must then be names, not IP addresses. "          \
+                  "'defaults_file': TLS only as defaults_file configures "    \
+                  "it (tests, special set-ups). Used only with "              \
+                  "backend=azure." },                                         \
     GEOHA_ARM_PARAMS_NOTE(" (backend=azure)",                                 \
                           " Used only with backend=azure (the Azure API "     \
                           "access); not used with backend=native.")
