@@ -338,8 +338,18 @@ check_path(const struct geoha_param *p, const char *text, bool full)
     return OCF_SUCCESS;
 }
 
+static int load_one_from(const struct geoha_param *p, struct geoha_value *v,
+                         bool full, bool use_env);
+
 static int
 load_one(const struct geoha_param *p, struct geoha_value *v, bool full)
+{
+    return load_one_from(p, v, full, true);
+}
+
+static int
+load_one_from(const struct geoha_param *p, struct geoha_value *v, bool full,
+              bool use_env)
 {
     char env[256];
     const char *text;
@@ -354,7 +364,7 @@ load_one(const struct geoha_param *p, struct geoha_value *v, bool full)
         return param_fail(p, "", "has a name that is too long",
                           OCF_ERR_CONFIGURED);
     }
-    text = getenv(env);
+    text = use_env ? getenv(env) : NULL;
     if (text != NULL && *text != '\0') {
         v->from_env = true;
     } else {
@@ -448,6 +458,37 @@ geoha_params_load(struct geoha_ctx *ctx, bool full)
 
         if (rc != OCF_SUCCESS) {
             return rc;
+        }
+    }
+    return OCF_SUCCESS;
+}
+
+/*
+ * For stop (issue 17 item 9): a failed stop gets the node fenced, and a
+ * value that cannot be read (a typo made while the resource ran) is wrong
+ * on every node, so refusing would fence them all. Each parameter that
+ * cannot be read falls back to its default (or none); the agent's stop
+ * then does what it can with the rest, and fails only when it needs the
+ * one that is missing.
+ */
+static int
+params_load_lenient(struct geoha_ctx *ctx)
+{
+    const struct geoha_agent *agent = ctx->agent;
+
+    for (unsigned i = 0; i < agent->n_params; i++) {
+        const struct geoha_param *p = &agent->params[i];
+        struct geoha_value *v = &ctx->values[i];
+
+        if (load_one(p, v, false) == OCF_SUCCESS) {
+            continue;
+        }
+        geoha_warn("Parameter %s cannot be read; stop goes on with its "
+                   "default | default='%s'",
+                   p->name, p->default_value != NULL ? p->default_value : "");
+        if (load_one_from(p, v, false, false) != OCF_SUCCESS) {
+            memset(v, 0, sizeof(*v));
+            v->param = p;
         }
     }
     return OCF_SUCCESS;
@@ -641,6 +682,9 @@ geoha_agent_main(const struct geoha_agent *agent, int argc, char **argv)
         bool full = (action->flags & GEOHA_AF_VALIDATE) != 0;
 
         rc = geoha_params_load(ctx, full);
+        if (rc != OCF_SUCCESS && strcmp(action->name, "stop") == 0) {
+            rc = params_load_lenient(ctx);
+        }
         if (rc != OCF_SUCCESS) {
             goto done;
         }
