@@ -101,7 +101,15 @@ asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" all
 
-check-build: all asan
+# TEST-ONLY: the watchdog emulation's LD_PRELOAD shim for sbd
+# (tests/watchdog/README.md); never installed. tests/watchdog/run and the
+# cluster harness build it themselves when it is missing.
+WDSHIM := $(BUILD)/tests/watchdog/wdshim.so
+$(WDSHIM): tests/watchdog/wdshim.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) -D_GNU_SOURCE $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+
+check-build: all asan $(WDSHIM)
 
 # Every test suite the project has; ends with "N passed, N failed".
 check: deps
@@ -134,7 +142,7 @@ install: $(AGENT_BINS) $(FENCE_BINS) $(RENDER_BIN)
 	install -d $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	install -m 0644 crm-config/geoha.crm crm-config/geoha.params \
 	  crm-config/corosync.conf crm-config/mariadb-geoha.cnf \
-	  $(DESTDIR)$(DATADIR)/
+	  crm-config/sbd.default $(DESTDIR)$(DATADIR)/
 	install -m 0644 README.md docs/SAFETY.md crm-config/runbook.md \
 	  crm-config/witness.md $(DESTDIR)$(DOCDIR)/
 
@@ -146,4 +154,66 @@ uninstall:
 clean:
 	rm -rf build build-asan
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
+
+# ==== Man pages and the Debian package (issue 21) ====
+# The man pages are generated from what each program says about itself
+# (tools/mkman.py): ocf_geoha_NAME(7) from the agent's meta-data,
+# fence_geoha(8) from its metadata, geoha-render(8) from its --help on the
+# shipped geoha.params. `make install` installs them; `make deb` builds the
+# Debian package (debian/) in a copy of the tree, into $(DEB_DIR).
+MANDIR ?= $(PREFIX)/share/man
+DEB_DIR ?= $(BUILD)/deb
+MAN_DIR := $(BUILD)/man
+# The footer's date: SOURCE_DATE_EPOCH (dpkg-buildpackage sets it from
+# debian/changelog) when set, so that a package build is reproducible.
+MAN_DATE := $(shell date -u -d "@$${SOURCE_DATE_EPOCH:-$$(date +%s)}" +%Y-%m-%d)
+MAN7 := $(AGENTS:%=$(MAN_DIR)/ocf_geoha_%.7)
+MAN8 := $(if $(FENCE_BINS),$(MAN_DIR)/fence_geoha.8) $(MAN_DIR)/geoha-render.8
+MAN_PAGES := $(MAN7) $(MAN8)
+MKMAN = python3 tools/mkman.py --version $(VERSION) --date $(MAN_DATE) \
+        --ocf-dir $(OCF_ROOT)/resource.d/geoha --datadir $(DATADIR) \
+        --agents "$(AGENTS)"
+
+.PHONY: man deb install-man uninstall-man
+
+man: $(MAN_PAGES)
+
+# The installed paths the pages name: a page is made again when they change.
+$(MAN_DIR)/paths: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION) $(OCF_ROOT) $(DATADIR)' | cmp -s - $@ \
+	  || echo '$(VERSION) $(OCF_ROOT) $(DATADIR)' > $@
+FORCE:
+
+$(MAN_DIR)/ocf_geoha_%.7: $(BUILD)/agents/% tools/mkman.py $(MAN_DIR)/paths
+	env -i $< meta-data > $@.xml
+	$(MKMAN) ocf $@.xml > $@.tmp
+	rm -f $@.xml && mv $@.tmp $@
+
+$(MAN_DIR)/fence_geoha.8: $(BUILD)/fence_geoha tools/mkman.py $(MAN_DIR)/paths
+	env -i $< -o metadata > $@.xml
+	$(MKMAN) fence $@.xml > $@.tmp
+	rm -f $@.xml && mv $@.tmp $@
+
+$(MAN_DIR)/geoha-render.8: $(RENDER_BIN) crm-config/geoha.params tools/mkman.py \
+                           $(MAN_DIR)/paths
+	$(RENDER_BIN) --help --params crm-config/geoha.params > $@.txt
+	$(MKMAN) render $@.txt > $@.tmp
+	rm -f $@.txt && mv $@.tmp $@
+
+install: install-man
+install-man: $(MAN_PAGES)
+	install -d $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+
+uninstall: uninstall-man
+uninstall-man:
+	rm -f $(patsubst $(MAN_DIR)/%,$(DESTDIR)$(MANDIR)/man7/%,$(MAN7)) \
+	  $(patsubst $(MAN_DIR)/%,$(DESTDIR)$(MANDIR)/man8/%,$(MAN8))
+
+# geoha_$(VERSION)-N_ARCH.deb in $(DEB_DIR); needs debhelper and dpkg-dev
+# (make deps).
+deb:
+	tools/mkdeb.sh $(DEB_DIR)

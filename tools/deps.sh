@@ -10,8 +10,11 @@ libcorosync-common-dev libcmap-dev libquorum-dev libvotequorum-dev
 default-libmysqlclient-dev libcurl4-openssl-dev libjansson-dev
 libcmocka-dev mariadb-server mariadb-client php-cli php-mysql
 libxml2-utils rsync openssh-client openssh-server clang-format
-fence-agents iproute2 inotify-tools procps psmisc python3 curl
+sbd fence-agents iproute2 inotify-tools procps psmisc python3 curl
 clang-14 libclang-rt-14-dev llvm-14"
+# make deb and tests/deb/run (issue 21): Debian's packaging tools, lintian,
+# and man-db/groff to check the generated man pages.
+PACKAGES="$PACKAGES debhelper dpkg-dev lintian man-db groff-base"
 
 missing=""
 for p in $PACKAGES; do

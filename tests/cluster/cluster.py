@@ -64,6 +64,21 @@ def built(rel):
     return None
 
 
+def wdshim():
+    """TEST-ONLY: the watchdog emulation's LD_PRELOAD shim for sbd
+    (tests/watchdog), BUILD/tests/watchdog/wdshim.so; built here when make
+    has not (make check-build does). None when it cannot be built."""
+    so = os.path.join(BUILD, "tests", "watchdog", "wdshim.so")
+    if os.path.isfile(so):
+        return so
+    os.makedirs(os.path.dirname(so), exist_ok=True)
+    r = subprocess.run([os.environ.get("CC", "cc"), "-std=gnu11", "-Wall",
+                        "-D_GNU_SOURCE", "-O2", "-shared", "-fPIC", "-o", so,
+                        os.path.join(TOP, "tests", "watchdog", "wdshim.c"),
+                        "-ldl"], capture_output=True)
+    return so if r.returncode == 0 and os.path.isfile(so) else None
+
+
 def fence_profile():
     """("fence_geoha", crm file, overlay) when fence_geoha is built and the
     mock Azure exists (GEOHA_FENCE=testonly forces the test-only agent),
@@ -177,7 +192,7 @@ class Cluster:
 
     def __init__(self, logdir=None, prefix=None, crm=None, tls=True,
                  values=None, reboot_delay=1.0, overlay_extra=None,
-                 azure=False):
+                 azure=False, watchdog=None):
         self.prefix = prefix or os.environ.get("GEOHA_CLUSTER_PREFIX", "gh-")
         if not self.prefix.replace("-", "").isalnum() or \
                 len(self.prefix) > 4:
@@ -191,6 +206,11 @@ class Cluster:
         self.reboot_delay = reboot_delay
         self.overlay_extra = overlay_extra or {}
         self.azure = azure
+        # issue 16: real sbd on every node under the emulated watchdog
+        # (tests/watchdog); None = when the CIB uses watchdog fencing
+        # (geoha.crm) and GEOHA_WATCHDOG is not 0
+        self.watchdog = watchdog
+        self.wdemu = {}            # host -> the node's wdemu (host side)
         self.procs = {h: [] for h in HOSTS}
         self.inodes = {}
         self.lock_fd = None
@@ -340,6 +360,16 @@ class Cluster:
                     except OSError:
                         pass
                 time.sleep(0.05)
+        # the emulated watchdogs run on the host side: a crashed run's are
+        # found by their pid files (and checked to be wdemu of this state)
+        for h in NODES:
+            pid = self._wdemu_pid(h)
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    found = True
+                except OSError:
+                    pass
         if os.path.isdir(os.path.join(self.state, "ns")):
             for f in sorted(os.listdir(os.path.join(self.state, "ns"))):
                 umount_quiet(os.path.join(self.state, "ns", f))
@@ -380,6 +410,9 @@ class Cluster:
         vals = {"HARNESS_STATE": self.state,
                 "ARM_ENDPOINT": f"http://127.0.0.1:{AZURE_PORT}",
                 "IMDS_ENDPOINT": f"http://127.0.0.1:{AZURE_PORT}"}
+        if not self.watchdog_on():
+            # no sbd in the nodes (GEOHA_WATCHDOG=0): no watchdog fencing
+            vals["STONITH_WATCHDOG_TIMEOUT"] = "0"
         vals.update(self.values)
         if extra:
             vals.update(extra)
@@ -406,6 +439,7 @@ class Cluster:
              os.path.join(self.state, "ns")])
         run(["mount", "--make-private", os.path.join(self.state, "ns")])
         os.makedirs(os.path.join(self.state, "power"))
+        os.makedirs(os.path.join(self.state, "watchdog"))
         hosts = "127.0.0.1 localhost\n" + "".join(
             f"{ADDR[h]} {h}\n" for h in HOSTS)
         for h in MOUNT_HOSTS:
@@ -638,16 +672,151 @@ class Cluster:
             "--log", os.path.join(d, "mock.log")])
         wait_for(lambda: os.path.exists(portf), 20, 0.1, "mock Azure up")
 
+    # ---------------------------------------------------------- watchdog
+    def watchdog_on(self):
+        """Whether the nodes run sbd under the emulated watchdog: decided
+        once, before the CIB is built (stonith-watchdog-timeout=0 without
+        it)."""
+        if self.watchdog is None:
+            self.watchdog = (
+                os.environ.get("GEOHA_WATCHDOG", "1") != "0"
+                and "@STONITH_WATCHDOG_TIMEOUT@" in open(self.crm).read()
+                and shutil.which("sbd", path=PATH) is not None
+                and wdshim() is not None)
+        return self.watchdog
+
+    def sbd_env(self):
+        """sbd's environment: crm-config/sbd.default rendered with the test
+        column (what /etc/default/sbd holds on a real node), plus the
+        harness's part (tests/watchdog/README.md): the shim, the emulator's
+        sockets, no cgroup move, the cluster type (sbd starts before
+        corosync)."""
+        env = {}
+        for line in self.render(os.path.join(CRM_CONFIG,
+                                             "sbd.default")).splitlines():
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                k, v = line.split("=", 1)
+                if v:
+                    env[k] = v
+        env["SBD_MOVE_TO_ROOT_CGROUP"] = "no"
+        env["PCMK_cluster_type"] = "corosync"
+        return env
+
+    def wd_socket(self, host):
+        return os.path.join(self.state, "watchdog", f"{host}.sock")
+
+    def start_wdemu(self, host):
+        """HOST's emulated watchdog, on the host side (a node's power-off
+        kills everything inside it). Its expiry, or sbd's reset request,
+        does what a watchdog reset does: power-hook off (SIGKILL of every
+        process of the node), then power-hook on (the harness boots it)."""
+        p = self.wdemu.get(host)
+        if p is not None and p.poll() is None:
+            return
+        sock = self.wd_socket(host)
+        for f in (sock, sock + ".log"):
+            try:
+                os.unlink(f)
+            except OSError:
+                pass
+        hook = os.path.join(HERE, "power-hook")
+        cmd = (f'"$1" "$2" "$3" off "vm-$4"; '
+               f'"$1" "$2" "$3" on "vm-$4"')
+        logf = os.path.join(self.node_dir(host), "var-log", "wdemu.log")
+        with open(os.path.join(self.node_dir(host), "var-log",
+                               "harness-wdemu.out"), "ab") as out:
+            p = subprocess.Popen(
+                [sys.executable, os.path.join(TOP, "tests", "watchdog",
+                                              "wdemu"),
+                 "--socket", sock, "--syslog", sock + ".log", "--log", logf,
+                 "--name", host, "--",
+                 "sh", "-c", cmd, "sh", sys.executable, hook, self.state,
+                 host],
+                stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True)
+        self.wdemu[host] = p
+        with open(sock + ".pid", "w") as f:
+            f.write(f"{p.pid}\n")
+        wait_for(lambda: os.path.exists(sock) or p.poll() is not None, 10,
+                 0.05, f"wdemu of {host}")
+        if p.poll() is not None:
+            raise HarnessError(f"wdemu of {host} exited {p.returncode}")
+
+    def stop_wdemu(self, host):
+        """A power loss takes the watchdog with it (the harness's own kill):
+        ends exactly the emulator this harness started for HOST."""
+        p = self.wdemu.pop(host, None)
+        if p is not None and p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(5)
+        elif p is None:
+            # started by another process of this harness (ctl up): found
+            # by its pid file, checked to be this node's wdemu
+            pid = self._wdemu_pid(host)
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except OSError:
+                    pass
+
+    def _wdemu_pid(self, host):
+        sock = self.wd_socket(host)
+        try:
+            with open(sock + ".pid") as pf:
+                pid = int(pf.read())
+            with open(f"/proc/{pid}/cmdline", "rb") as cf:
+                cmd = cf.read().split(b"\0")
+        except (OSError, ValueError):
+            return None
+        if any(a.endswith(b"wdemu") for a in cmd) and sock.encode() in cmd:
+            return pid
+        return None
+
+    def start_sbd(self, host):
+        """sbd -v -p /run/sbd.pid watch in HOST, watchdog-only, under the
+        emulated watchdog; returns its first process (it exits 0 once the
+        watchdog is armed and its cluster watcher reached corosync)."""
+        env = self.sbd_env()
+        sock = self.wd_socket(host)
+        env.update({"LD_PRELOAD": wdshim(),
+                    "GEOHA_WD_DEV": env["SBD_WATCHDOG_DEV"],
+                    "GEOHA_WD_SOCKET": sock,
+                    "GEOHA_WD_SYSLOG": sock + ".log"})
+        return self.spawn(host, "sbd", ["sbd", "-v", "-p", "/run/sbd.pid",
+                                        "watch"], env=env)
+
     def start_node(self, host):
         """Boots HOST: fresh mount namespace (fresh /run, /dev/shm), then
-        corosync -> corosync-qdevice -> pacemakerd."""
+        (watchdog: wdemu, sbd) -> corosync -> (sbd started) ->
+        corosync-qdevice -> pacemakerd."""
+        sbd = None
         with self.mu:
             self.make_mount_ns(host)
             self.before_stack(host)
+            if self.watchdog_on():
+                self.start_wdemu(host)
+                sbd = self.start_sbd(host)
             self.spawn(host, "corosync", ["corosync", "-f"])
         wait_for(lambda: self.exec(host, ["corosync-cfgtool", "-s"],
                                    check=False, timeout=5).returncode == 0,
                  20, 0.1, f"corosync on {host}")
+        penv = None
+        if sbd is not None:
+            try:
+                sbd.wait(30)
+            except subprocess.TimeoutExpired:
+                raise HarnessError(f"sbd on {host} did not start in 30 s")
+            if sbd.returncode != 0:
+                raise HarnessError(f"sbd on {host} exited {sbd.returncode} "
+                                   "(no watchdog: see its wdemu.log)")
+            e = self.sbd_env()
+            penv = {k: e[k] for k in ("SBD_WATCHDOG_TIMEOUT",
+                                      "SBD_SYNC_RESOURCE_STARTUP")}
         with self.mu:
             if self.azure:
                 self.spawn(host, "azure-forward", [
@@ -655,7 +824,7 @@ class Cluster:
                     "127.0.0.1", str(AZURE_PORT), ADDR["azure"],
                     str(AZURE_PORT)])
             self.spawn(host, "qdevice", ["corosync-qdevice", "-f"])
-            self.spawn(host, "pacemakerd", ["pacemakerd"])
+            self.spawn(host, "pacemakerd", ["pacemakerd"], env=penv)
             self.power_off.discard(host)
             self.after_stack(host)
 
@@ -760,6 +929,7 @@ class Cluster:
         for h in HOSTS:
             if h in self.inodes:
                 self._kill_netns(h)
+            self.stop_wdemu(h)
         self.reap()
         if keep_logs:
             self.collect_logs()
@@ -815,6 +985,7 @@ class Cluster:
         then drop its mount namespace (its /run and /dev/shm are gone)."""
         with self.mu:
             self._kill_netns(host)
+            self.stop_wdemu(host)
             if host in MOUNT_HOSTS:
                 self.drop_mount_ns(host)
             self.power_off.add(host)

@@ -253,7 +253,11 @@ class GeohaCluster(cluster.Cluster):
 
     # ---- files
     def crm_text(self):
-        text = drop_statements(self.render(self.crm), self.drop)
+        # without sbd (watchdog=False) no watchdog level either: a level
+        # whose device does not exist ends a failed fencing with "No fence
+        # device" and the controller gives up until the next recheck
+        text = drop_statements(self.render(self.crm), self.drop + (
+            () if self.watchdog_on() else ("watchdog",)))
         # harness only: the first promotion goes to ci (both servers start
         # equal); deleted once ci is promoted (bootstrap()).
         return text + (f"\nlocation {INITIAL_WRITER_RULE} db-clone \\\n"
