@@ -1,6 +1,7 @@
 #!/bin/sh
 # make lint: clang-format must agree with the tree, and banned functions
-# (STYLE.md) must not appear in geoha's C code. Prints TAP.
+# (the project's style: unbounded or unchecked string and number
+# functions) must not appear in geoha's C code. Prints TAP.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1

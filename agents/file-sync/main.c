@@ -9,7 +9,7 @@
  * interval. On the other node it only receives. Whatever a push would
  * overwrite or delete on the receiving side is moved into a dated folder
  * under backup_dir first, and a file that is newer on the receiving side
- * is kept and reported as a conflict (DESIGN.md S5). A node that becomes
+ * is kept and reported as a conflict (S5, docs/SAFETY.md). A node that becomes
  * the writer first pulls what the old writer has and it lacks.
  */
 #include <dirent.h>
