@@ -207,14 +207,44 @@ geoha_sql_tls_parse(const char *text, const char *group,
  * (a backslash before a character that is no escape stays, as
  * my_print_defaults shows: "Rp\d9x" is that password, backslash and all).
  */
+/*
+ * An account from option-file text, from groups (the one reader of both
+ * the agents' connections and the replication account): user, password,
+ * the TLS options. *line gets the line that could not be read.
+ */
+static int
+account_read(const char *text, const char *const groups[],
+             struct geoha_sql_account *acc, size_t *line)
+{
+    static const char *const n_user[] = STR_NAMES("user");
+    static const char *const n_password[] = STR_NAMES("password");
+    int rc;
+
+    memset(acc, 0, sizeof(*acc));
+    rc = str_option(text, groups, n_user, acc->user, sizeof(acc->user), line);
+    if (rc == 0 || rc == -ENOENT) {
+        rc = str_option(text, groups, n_password, acc->password,
+                        sizeof(acc->password), line);
+        acc->has_password = rc == 0;
+    }
+    if (rc == 0 || rc == -ENOENT) {
+        rc = tls_parse_groups(text, groups, &acc->tls, line);
+    }
+    if (rc == 0) {
+        geoha_strlcpy(acc->ssl_ca, acc->tls.ca, sizeof(acc->ssl_ca));
+    } else {
+        explicit_bzero(acc, sizeof(*acc));
+    }
+    return rc;
+}
+
 int
 geoha_sql_optfile_parse(const char *text, const char *group,
                         struct geoha_sql_account *out)
 {
-    static const char *const keys[] = { "user", "password", "ssl_ca" };
     const char *const groups[] = { "client", group, NULL };
     struct geoha_sql_account acc;
-    int rc = 0;
+    int rc;
 
     if (text == NULL || out == NULL) {
         return -EINVAL;
@@ -222,36 +252,7 @@ geoha_sql_optfile_parse(const char *text, const char *group,
     if (strlen(text) > GEOHA_SQL_OPTFILE_MAX) {
         return GEOHA_E_TOOBIG;
     }
-    memset(&acc, 0, sizeof(acc));
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && rc == 0; i++) {
-        char *v = NULL;
-
-        rc = geoha_mycnf_get_any(text, groups, keys[i], &v, NULL);
-        if (rc == -ENOENT) {
-            rc = 0;
-            continue;
-        }
-        if (rc != 0) {
-            break;
-        }
-        if (i == 0) {
-            rc = set_field(acc.user, sizeof(acc.user), v);
-        } else if (i == 1) {
-            rc = set_field(acc.password, sizeof(acc.password), v);
-            acc.has_password = true;
-        } else {
-            rc = set_field(acc.ssl_ca, sizeof(acc.ssl_ca), v);
-        }
-        explicit_bzero(v, strlen(v));
-        free(v);
-    }
-    if (rc == 0) {
-        rc = tls_parse_groups(text, groups, &acc.tls, NULL);
-    }
-    if (rc == 0) {
-        /* one value of ssl-ca: the TLS reading's (both take the last) */
-        geoha_strlcpy(acc.ssl_ca, acc.tls.ca, sizeof(acc.ssl_ca));
-    }
+    rc = account_read(text, groups, &acc, NULL);
     if (rc == 0 && acc.user[0] == '\0') {
         rc = GEOHA_E_CONFIG;
     }
@@ -520,24 +521,14 @@ fail(struct geoha_sql *c)
     return result_of(c->err_no, mysql_error(c->m));
 }
 
-/* What a connection takes from its option file. Holds a secret. */
-struct client_file {
-    char user[GEOHA_SQL_USER_MAX];
-    char password[GEOHA_SQL_PASSWORD_MAX];
-    bool has_user, has_password;
-    struct geoha_sql_tls tls;
-};
-
 /*
  * Read the connection's option file with lib/mycnf.c, from the groups
  * Connector/C would read. *line gets the line that could not be read.
  */
 static int
-client_file_read(const char *path, const char *group, struct client_file *f,
-                 size_t *line)
+client_file_read(const char *path, const char *group,
+                 struct geoha_sql_account *f, size_t *line)
 {
-    static const char *const n_user[] = STR_NAMES("user");
-    static const char *const n_password[] = STR_NAMES("password");
     const char *const groups[] = { "client", "client-server", "client-mariadb",
                                    group, NULL };
     char *text = NULL;
@@ -549,21 +540,9 @@ client_file_read(const char *path, const char *group, struct client_file *f,
     if (rc != 0) {
         return rc;
     }
-    rc = str_option(text, groups, n_user, f->user, sizeof(f->user), line);
-    f->has_user = rc == 0 && f->user[0] != '\0';
-    if (rc == 0 || rc == -ENOENT) {
-        rc = str_option(text, groups, n_password, f->password,
-                        sizeof(f->password), line);
-        f->has_password = rc == 0;
-    }
-    if (rc == 0 || rc == -ENOENT) {
-        rc = tls_parse_groups(text, groups, &f->tls, line);
-    }
+    rc = account_read(text, groups, f, line);
     explicit_bzero(text, len);
     free(text);
-    if (rc != 0) {
-        explicit_bzero(f, sizeof(*f));
-    }
     return rc;
 }
 
@@ -638,7 +617,7 @@ geoha_sql_connect(const struct geoha_sql_target *t,
                   struct geoha_sql **out)
 {
     struct geoha_sql *c = NULL;
-    struct client_file *f;
+    struct geoha_sql_account *f;
     unsigned tmo = timeout_s(d);
     my_bool off = 0;
     const char *info, *user, *password;
@@ -722,7 +701,7 @@ geoha_sql_connect(const struct geoha_sql_target *t,
         f->tls.configured = true;
     }
     tls_options(c->m, &f->tls, t->socket == NULL);
-    user = f->has_user ? f->user : NULL;
+    user = f->user[0] != '\0' ? f->user : NULL;
     password = f->has_password ? f->password : NULL;
     if (t->socket != NULL) {
         unsigned proto = MYSQL_PROTOCOL_SOCKET;
