@@ -15,6 +15,11 @@ clang-14 libclang-rt-14-dev llvm-14"
 # make deb and tests/deb/run (issue 21): Debian's packaging tools, lintian,
 # and man-db/groff to check the generated man pages.
 PACKAGES="$PACKAGES debhelper dpkg-dev lintian man-db groff-base"
+# The Azure SDK for Python: fence_azure_arm (fence-agents) needs it for
+# every action but metadata (make bench, issue 18), and
+# tests/mock-azure-sdk/run drives the mock Azure with it over TLS (issue
+# 20); openssl makes the throwaway certificates.
+PACKAGES="$PACKAGES python3-azure openssl"
 
 missing=""
 for p in $PACKAGES; do

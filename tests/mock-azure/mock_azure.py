@@ -739,7 +739,10 @@ class Mock:
         t.start()
         if style == "sync":
             op.done.wait()
-            return self.op_final(ctx, op)
+            st, body, hdrs = self.op_final(ctx, op)
+            if st == 204 and ctx.method == "POST":
+                st = 200  # a synchronous action answers 200 (API spec)
+            return st, body, hdrs
         if style == "provisioning":
             if ctx.method in ("PUT", "PATCH"):
                 return 200, self.view(res, ctx), {}
@@ -2322,6 +2325,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return
             for i in ids:
                 known[i]["EventStatus"] = "Started"
+                # Azure documents NotBefore as blank once started
+                known[i]["NotBefore"] = ""
             m.events["DocumentIncarnation"] += 1
         self.send(200, None)
 
@@ -2516,14 +2521,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return {"count": n}
         if p == "/_mock/region" and meth == "POST":
             loc = d["location"]
+            down = d.get("down", True)
             with m.lock:
-                if d.get("down", True):
+                if down:
                     m.regions[loc.lower()] = {
                         "location": loc, "down": True,
                         "hang_s": d.get("hang_s")}
                 else:
                     m.regions.pop(loc.lower(), None)
-                return copy.deepcopy(m.regions)
+                # "servers": the region's data plane too: its flexible
+                # servers lose power, and come back with the region as
+                # they were (a standalone server writable again), except
+                # those stopped through ARM meanwhile
+                servers = [r for r in m.res.values()
+                           if d.get("servers") and r["kind"] == "mysql"
+                           and r["exists"] and r.get("mariadb")
+                           and r["location"].lower() == loc.lower()]
+                out = copy.deepcopy(m.regions)
+            for srv in servers:
+                spec = srv["mariadb"]
+                if down and spec.get("dir"):
+                    fixture.stop(spec["dir"], kill=True)
+                elif not down and srv["properties"]["state"] == "Ready":
+                    bk = Backing(spec)
+                    bk.start()
+                    self.apply_role(srv, bk)
+            return out
         if p == "/_mock/ops" and meth == "GET":
             with m.lock:
                 return [o.view() for o in m.ops.values()]
@@ -2613,6 +2636,8 @@ def main():
                     "certificate (PEM, with --tls-key) on a second port")
     ap.add_argument("--tls-key")
     ap.add_argument("--tls-port-file")
+    ap.add_argument("--tls-port", type=int, default=0,
+                    help="HTTPS port (default 0: a free one)")
     a = ap.parse_args()
     if bool(a.tls_cert) != bool(a.tls_key) or \
             bool(a.tls_cert) != bool(a.tls_port_file):
@@ -2640,7 +2665,7 @@ def main():
     if a.tls_cert:
         # The same mock over HTTPS; the control API stays on the plain
         # port. The handshake runs in the request's thread.
-        tls_srv = Server((a.bind, 0), Handler)
+        tls_srv = Server((a.bind, a.tls_port), Handler)
         tctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tctx.load_cert_chain(a.tls_cert, a.tls_key)
         tls_srv.socket = tctx.wrap_socket(tls_srv.socket, server_side=True,
