@@ -112,7 +112,6 @@
 
 /* Time budgets, all inside the operation's deadline. */
 #define PEER_SQL_MS 4000            /* asking another server over SQL */
-#define PEER_ARM_MAX_MS 20000       /* reading another server through ARM */
 #define OLD_WRITER_MAX_MS 180000    /* stopping or cutting off the old writer */
 #define LRO_RESERVE_MAX_MS 240000   /* kept for the PATCH's operation */
 #define VERIFY_RESERVE_MAX_MS 30000 /* kept for the write check */
@@ -120,6 +119,17 @@
 #define STATE_POLL_MS 2000          /* polling a server's state */
 /* issue 16: each promoted monitor's try at a former writer not yet closed */
 #define CLOSE_PENDING_MAX_MS 8000
+#define CLOSE_PENDING_PROBE_MS 1000 /* its SQL address, its ARM read */
+/*
+ * issue 18: a promotion that failed for a transient reason is tried again
+ * inside the promote's own deadline (the PATCH's share of the operation's
+ * timeout, OCF_RESKEY_CRM_meta_timeout), waiting this long first, twice as
+ * long each time up to the maximum. An attempt needs at least
+ * PROMOTE_TRY_MIN_MS left to be worth starting.
+ */
+#define PROMOTE_RETRY_FIRST_MS 1000
+#define PROMOTE_RETRY_MAX_MS 30000
+#define PROMOTE_TRY_MIN_MS 3000
 
 const char *const geoha__mysql_sql_tls_choices[] = { SQL_TLS_VERIFY,
                                                      SQL_TLS_FILE, NULL };
@@ -517,7 +527,8 @@ others_get(struct az *az)
         if (i == az->me) {
             continue;
         }
-        d = sub_deadline(az, PEER_ARM_MAX_MS, 6);
+        d = sub_deadline(az, geoha_param_int(az->ctx, P_REGION_TIMEOUT) * 1000,
+                         6);
         rc = server_get(az, i, &d);
         if (rc != 0) {
             geoha_warn("Cannot read a server through ARM | server='%s' "
@@ -1047,6 +1058,37 @@ done:
     return rc;
 }
 
+/*
+ * This node's server is a former writer marked for reseed (its data is
+ * behind or beside the writer's): if it takes writes, make it read-only
+ * over SQL. Nobody's settings point at it, but a region that returns
+ * brings it back writable (issue 16), so the returning node closes it
+ * as soon as it can, next to the writer's close-pending.
+ */
+static void
+close_self(struct az *az)
+{
+    const char *how = "";
+    struct geoha_deadline d;
+    int rc;
+
+    if (az->ctx->probe || !running(me(az))
+        || sql_probe(az, az->me, NULL) != SQL_WRITABLE) {
+        return;
+    }
+    d = geoha_deadline_min(&az->ctx->deadline, PEER_SQL_MS);
+    rc = set_read_only(az, az->me, true, false, &d, &how);
+    if (rc == 0) {
+        geoha_warn("A former writer was writable; it is read-only now | "
+                   "server='%s'",
+                   me(az)->name);
+    } else {
+        geoha_err("A former writer is writable and could not be made "
+                  "read-only | server='%s' error='%s'",
+                  me(az)->name, geoha_strerror(rc));
+    }
+}
+
 static int
 monitor_standalone_unpromoted(struct az *az)
 {
@@ -1056,6 +1098,7 @@ monitor_standalone_unpromoted(struct az *az)
 
     if (marked(az)) {
         set_score(az, NULL);
+        close_self(az);     /* e.g. back writable with its region */
         return OCF_SUCCESS; /* known and reported: waiting for reseed */
     }
     others_get(az);
@@ -1071,19 +1114,7 @@ monitor_standalone_unpromoted(struct az *az)
     case V_DIVERGED:
         mark_set(az, v == V_STALE ? MARK_STALE : MARK_DIVERGED,
                  writer >= 0 ? az->s[writer].name : NULL, why);
-        if (!az->ctx->probe && running(me(az))
-            && sql_probe(az, az->me, NULL) == SQL_WRITABLE) {
-            const char *how = "";
-            struct geoha_deadline d =
-                geoha_deadline_min(&az->ctx->deadline, PEER_SQL_MS);
-
-            /* nobody's settings point at it, but close it all the same */
-            if (set_read_only(az, az->me, true, false, &d, &how) == 0) {
-                geoha_warn("A former writer was writable; it is read-only "
-                           "now | server='%s'",
-                           me(az)->name);
-            }
-        }
+        close_self(az);
         return OCF_SUCCESS;
     case V_DOWN:
         set_score(az, NULL);
@@ -1250,6 +1281,9 @@ geoha__mysql_azure_start(struct geoha_ctx *ctx)
             mark_set(&az, v == V_STALE ? MARK_STALE : MARK_DIVERGED,
                      writer >= 0 ? az.s[writer].name : NULL, why);
         }
+    }
+    if (standalone(me(&az)) && marked(&az)) {
+        close_self(&az);
     } else if (!standalone(me(&az)) && marked(&az)) {
         mark_clear(&az);
     }
@@ -1436,16 +1470,32 @@ close_pending(struct az *az)
         geoha_strtrim(text);
         geoha_parse_ll(text, 0, INT64_MAX, &since);
         free(text);
-        d = geoha_deadline_min(&az->ctx->deadline, CLOSE_PENDING_MAX_MS);
-        if (set_read_only(az, i, true, false, &d, &how) == 0) {
+        /* SQL first, briefly: it closes a server that is back at once */
+        d = geoha_deadline_min(&az->ctx->deadline, CLOSE_PENDING_PROBE_MS);
+        rc = set_read_only(az, i, true, false, &d, &how);
+        if (rc == 0) {
             geoha_notice("A former writer answers again: read-only over SQL "
                          "| server='%s' marked_s_ago=%lld",
                          az->s[i].name,
                          (long long)((geoha_wall_ms() - since) / 1000));
+        } else if (rc == -ETIMEDOUT || rc == -EHOSTUNREACH) {
+            /*
+             * Nothing answers at its address: its region is still away.
+             * Not waiting for its ARM keeps this monitor short (the first
+             * one after a promotion has the Drupal start waiting behind
+             * it); the next monitor tries again.
+             */
+            geoha_debug("A former writer's region is still silent | "
+                        "server='%s'",
+                        az->s[i].name);
+            continue;
         }
+        /* then a short ARM read: a silent region costs little here */
+        d = geoha_deadline_min(&az->ctx->deadline, CLOSE_PENDING_PROBE_MS);
         if (server_get(az, i, &d) != 0) {
             continue; /* its region still does not answer */
         }
+        d = geoha_deadline_min(&az->ctx->deadline, CLOSE_PENDING_MAX_MS);
         rc = old_writer_fence(az, i, &d, done, sizeof(done));
         if (rc == 0 && strstr(done, "not done") == NULL) {
             unlink(path);
@@ -1612,42 +1662,203 @@ old_writer_fence(struct az *az, size_t i, const struct geoha_deadline *d,
     return 0;
 }
 
-/* PATCH replicationRole None, carrying on an operation already running. */
+/*
+ * ARM error codes that mean "try again later" (issue 18), whatever the
+ * HTTP status that carried them: Azure's own server-side and busy codes,
+ * and an operation that another one preempted or canceled.
+ */
+static const char *const retryable_codes[] = {
+    "InternalServerError",
+    "ServiceUnavailable",
+    "ServerBusy",
+    "ServerIsBusy",
+    "TooManyRequests",
+    "GatewayTimeout",
+    "BadGateway",
+    "RequestTimeout",
+    "OperationTimedOut",
+    "OperationTimeout",
+    "Timeout",
+    "RetryableError",
+    "AnotherOperationInProgress",
+    "OperationInProgress",
+    "ServerNotReady",
+    "OperationPreempted",
+    "OperationCanceled",
+    NULL,
+};
+
+/*
+ * Whether a failed promotion (rc, with the client's last answer) is worth
+ * repeating: no answer, a timeout, throttling or a server error (408, 429,
+ * 5xx), an operation that ended Failed with a retryable code or without
+ * any, an unreadable operation status, or Azure still showing a replica
+ * after a success. Not: refused credentials or rights (401/403), a server
+ * that does not exist, or a 4xx (400, 409, ...) or failed operation with a
+ * code not in retryable_codes: Azure answered and said no.
+ */
+static bool
+promote_transient(const struct az *az, int rc)
+{
+    const char *code = geoha_arm_last_code(az->arm);
+    int status = geoha_arm_last_status(az->arm);
+
+    switch (rc) {
+    case GEOHA_E_STATE:
+    case GEOHA_E_PROTOCOL:
+    case GEOHA_E_PARSE:
+        return true;
+    case GEOHA_E_AUTH:
+    case GEOHA_E_NOT_FOUND:
+    case GEOHA_E_CONFIG:
+    case GEOHA_E_INSECURE:
+    case -ENOMEM:
+        return false;
+    default:
+        break;
+    }
+    for (size_t i = 0; code != NULL && retryable_codes[i] != NULL; i++) {
+        if (geoha_streq_ci(code, retryable_codes[i])) {
+            return true;
+        }
+    }
+    if (rc == GEOHA_E_REMOTE && status >= 200 && status <= 299) {
+        /* an operation that ended Failed: retryable when it gave no code */
+        return code == NULL || code[0] == '\0';
+    }
+    if (rc == GEOHA_E_REMOTE && status >= 400 && status <= 499 && status != 408
+        && status != 429) {
+        return false;
+    }
+    return geoha_arm_unreachable(az->arm, rc);
+}
+
+/* What promote_patch() saw, for the exit reason and the decision line. */
+struct promote_try {
+    int attempts;       /* PATCHes sent */
+    int transient;      /* of them failed for a transient reason */
+    bool permanent;     /* Azure refused: retrying would not help */
+    bool unsafe;        /* a former writer answers writable again */
+    char why[512];      /* the last failure */
+    char failures[768]; /* "attempt N: why; ..." (shortened) */
+};
+
+static void
+promote_try_note(struct promote_try *pt, const struct az *az, int rc,
+                 const char *why)
+{
+    const char *code = geoha_arm_last_code(az->arm);
+    size_t len = strlen(pt->failures);
+
+    geoha_strlcpy(pt->why, why, sizeof(pt->why));
+    /* short: the ARM code, else the HTTP status, else the error */
+    if (len + 8 < sizeof(pt->failures)) {
+        char what[96];
+
+        if (rc != GEOHA_E_STATE && code != NULL && code[0] != '\0') {
+            geoha_snprintf(what, sizeof(what), "%.80s", code);
+        } else if (rc != GEOHA_E_STATE
+                   && geoha_arm_last_status(az->arm) >= 300) {
+            geoha_snprintf(what, sizeof(what), "HTTP %d",
+                           geoha_arm_last_status(az->arm));
+        } else {
+            geoha_snprintf(what, sizeof(what), "%.80s",
+                           rc == GEOHA_E_STATE ? "still a replica"
+                                               : geoha_strerror(rc));
+        }
+        geoha_snprintf(pt->failures + len, sizeof(pt->failures) - len,
+                       "%s%d: %s", len > 0 ? "; " : "", pt->attempts, what);
+    }
+}
+
+/*
+ * PATCH replicationRole None, carrying on an operation already running
+ * (issue 18): a failure for a transient reason (promote_transient) is
+ * tried again after a growing pause, until d leaves no room for another
+ * attempt; before each new attempt the server is read again (an operation
+ * that ended badly may have promoted it anyway, or may still run) and
+ * every former writer in fenced[] is asked again over SQL: one that
+ * answers writable stops the promotion (S1). A permanent refusal ends at
+ * once (pt->permanent).
+ */
 static int
-promote_patch(struct az *az, const struct geoha_deadline *d)
+promote_patch(struct az *az, const struct geoha_deadline *d, const bool *fenced,
+              struct promote_try *pt)
 {
     json_t *body =
         json_pack("{s:{s:s}}", "properties", "replicationRole", "None");
+    int64_t pause = PROMOTE_RETRY_FIRST_MS;
     int rc;
 
     if (body == NULL) {
         return -ENOMEM;
     }
-    for (int attempt = 0; attempt < 3; attempt++) {
+    for (;;) {
+        bool transient;
+
+        pt->attempts++;
         rc = geoha_arm_call(az->arm, GEOHA_ARM_PATCH, me(az)->path,
                             AZ_API_VERSION, body, d, NULL);
         if (rc == 0) {
+            rc = server_get(az, az->me, d);
+            if (rc == 0 && !standalone(me(az))) {
+                rc = GEOHA_E_STATE;
+            }
+        }
+        if (rc == 0) {
             break;
         }
-        if (!(rc == GEOHA_E_REMOTE && geoha_arm_last_status(az->arm) == 409)
-            && !(rc == GEOHA_E_REMOTE
-                 && geoha_arm_last_status(az->arm) == 400)) {
+        transient = promote_transient(az, rc);
+        promote_try_note(pt, az, rc,
+                         rc == GEOHA_E_STATE
+                             ? "the operation succeeded but Azure still "
+                               "shows a replica"
+                             : geoha_arm_why(az->arm, rc));
+        if (!transient) {
+            int status = geoha_arm_last_status(az->arm);
+
+            /* 400 may mean "no replica any more" (an earlier try did it),
+             * 409 "an operation runs": look once before giving up */
+            if (rc == GEOHA_E_REMOTE && (status == 400 || status == 409)
+                && server_wait_settled(az, az->me, d) == 0
+                && standalone(me(az))) {
+                rc = 0;
+                break;
+            }
+            pt->permanent = true;
             break;
         }
-        /* 409: an operation runs (ours from an earlier try); 400: maybe no
-         * replica any more. Look, then decide. */
-        rc = server_wait_settled(az, az->me, d);
-        if (rc != 0 || standalone(me(az))) {
+        pt->transient++;
+        if (geoha_deadline_left_ms(d) < pause + PROMOTE_TRY_MIN_MS) {
+            break; /* the budget is spent: rc says how the last one ended */
+        }
+        geoha_warn("The promotion failed for a transient reason; trying "
+                   "again | server='%s' attempt=%d retry_in_ms=%lld "
+                   "why='%s'",
+                   me(az)->name, pt->attempts, (long long)pause, pt->why);
+        geoha_sleep_ms(d, pause);
+        pause =
+            pause * 2 < PROMOTE_RETRY_MAX_MS ? pause * 2 : PROMOTE_RETRY_MAX_MS;
+        if (server_wait_settled(az, az->me, d) == 0 && standalone(me(az))) {
+            rc = 0;
+            break; /* the failed operation did it after all */
+        }
+        for (size_t i = 0; i < az->n; i++) {
+            if (fenced[i] && sql_probe(az, i, NULL) == SQL_WRITABLE) {
+                geoha_snprintf(pt->why, sizeof(pt->why),
+                               "the former writer '%s' of node %s answers "
+                               "writable again",
+                               az->s[i].name, az->s[i].node);
+                pt->unsafe = true;
+                rc = GEOHA_E_UNSAFE;
+                break;
+            }
+        }
+        if (pt->unsafe) {
             break;
         }
     }
     json_decref(body);
-    if (rc == 0) {
-        rc = server_get(az, az->me, d);
-    }
-    if (rc == 0 && !standalone(me(az))) {
-        rc = GEOHA_E_STATE;
-    }
     return rc;
 }
 
@@ -1709,6 +1920,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
     const char *did_promote = "already standalone";
     int64_t t0 = geoha_now_ms(), lro_ms = 0, left;
     bool fenced[GEOHA_MAP_ENTRIES] = { false };
+    struct promote_try pt = { 0 };
     int source = -1;
     int rc;
 
@@ -1980,19 +2192,44 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
                      me(&az)->name, str_or(applied, ""));
         geoha_sql_close(c); /* Azure restarts replication on it */
         c = NULL;
-        rc = promote_patch(&az, &lro);
+        rc = promote_patch(&az, &lro, fenced, &pt);
         lro_ms = geoha_now_ms() - l0;
-        if (rc != 0) {
-            geoha_exit_reason(
-                "The promotion of '%s' did not complete: %s%s", me(&az)->name,
-                rc == GEOHA_E_STATE ? "Azure still shows a replica"
-                                    : geoha_arm_why(az.arm, rc),
-                (rc == GEOHA_E_DEADLINE || rc == GEOHA_E_THROTTLED)
-                    ? "; Azure may still be working on it: the next promote "
-                      "carries on from there"
-                    : "");
+        if (rc != 0 && pt.unsafe) {
+            geoha_exit_reason("Refusing to go on with the promotion of '%s' "
+                              "after %d attempt(s): %s",
+                              me(&az)->name, pt.attempts, pt.why);
             rc = OCF_ERR_GENERIC;
             goto done;
+        }
+        if (rc != 0 && pt.permanent) {
+            geoha_exit_reason(
+                "Azure refused the promotion of '%s' (a permanent error, "
+                "not retried: %s); the server is still a read-only replica "
+                "and the former writer takes no writes: fix the cause "
+                "(runbook: \"Azure refuses a promotion\"), then crm resource "
+                "cleanup",
+                me(&az)->name, pt.why);
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+        if (rc != 0) {
+            geoha_exit_reason(
+                "The promotion of '%s' did not complete in %d attempt(s) "
+                "within the promote timeout (%d transient failure(s); last: "
+                "%s)%s",
+                me(&az)->name, pt.attempts, pt.transient, pt.why,
+                (rc == GEOHA_E_DEADLINE || rc == GEOHA_E_THROTTLED
+                 || rc == GEOHA_E_STATE)
+                    ? "; Azure may still be working on it: the next promote "
+                      "carries on from there"
+                    : "; the next promote tries again");
+            rc = OCF_ERR_GENERIC;
+            goto done;
+        }
+        if (pt.attempts > 1) {
+            geoha_notice("Promoted after transient failures | server='%s' "
+                         "attempts=%d failures='%s'",
+                         me(&az)->name, pt.attempts, pt.failures);
         }
         did_promote = "replicationRole None";
     }
@@ -2017,13 +2254,14 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
     {
         json_t *j = json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, "
-            "s:s, s:o}",
+            "s:s, s:i, s:s, s:o}",
             "time", when, "action", "promote", "backend", BACKEND_AZURE, "node",
             ctx->node, "resource", az.base, "server", me(&az)->name, "received",
             str_or(r.received, ""), "required", target, "applied",
             str_or(applied, ""), "lag_s", (json_int_t)r.lag_s, "lro_ms",
             (json_int_t)lro_ms, "total_ms", (json_int_t)(geoha_now_ms() - t0),
-            "promotion", did_promote, "old_writers", peers);
+            "promotion", did_promote, "attempts", pt.attempts,
+            "transient_failures", pt.failures, "old_writers", peers);
 
         peers = NULL; /* the object owns it now */
         if (j != NULL) {

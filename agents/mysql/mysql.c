@@ -2140,7 +2140,8 @@ static const struct geoha_action actions[] = {
     { "demote", backend_demote, 0, 60, 0, NULL, -1 },
     { "monitor", guarded_monitor, 0, 30, 10, "Promoted", 0 },
     { "monitor", guarded_monitor, 0, 30, 11, "Unpromoted", 0 },
-    { "notify", backend_notify, 0, 60, 0, NULL, -1 },
+    /* issue 18: notify never needs long (geoha.crm "notify") */
+    { "notify", backend_notify, 0, 10, 0, NULL, -1 },
     { GEOHA_GUARD_ACTION, action_quorum_guard, GEOHA_AF_HIDDEN, 0, 0, NULL,
       -1 },
     { "reseed", action_reseed, GEOHA_AF_VALIDATE | GEOHA_AF_HIDDEN, 3600, 0,

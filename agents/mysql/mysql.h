@@ -117,6 +117,8 @@ int geoha__mysql_azure_guard_close(struct geoha_ctx *ctx, const char **how);
 #define P_RESOURCE_GROUP "resource_group"
 #define P_OLD_WRITER_ACTION "old_writer_action"
 #define P_SQL_TLS "sql_tls"
+#define P_REGION_TIMEOUT "region_timeout"
+#define D_REGION_TIMEOUT "20"
 
 #define OLD_WRITER_STOP "stop"
 #define OLD_WRITER_FIREWALL "firewall"
@@ -169,6 +171,20 @@ extern const char *const geoha__mysql_sql_tls_choices[];
                   "sessions are not cut, so it is weaker); 'none' does "      \
                   "nothing and promote refuses while the former writer "      \
                   "answers as writable. Used only with backend=azure." },     \
+    { .name = P_REGION_TIMEOUT,                                               \
+      .type = GEOHA_PT_INT,                                                   \
+      .default_value = D_REGION_TIMEOUT,                                      \
+      .min = 1,                                                               \
+      .max = 600,                                                             \
+      .shortdesc = "Seconds another region's silence is waited for "          \
+                   "(backend=azure)",                                         \
+      .longdesc = "Reading another region's server through ARM waits at "     \
+                  "most this long (and never more than a sixth of the "       \
+                  "action's timeout). In a region outage every ARM call on "  \
+                  "that region hangs: promote then goes on without it, as "   \
+                  "fence_geoha's region_timeout does (use the same value), "  \
+                  "and the writer's monitor keeps closing that server once "  \
+                  "its region answers. Used only with backend=azure." },      \
     { .name = P_SQL_TLS,                                                      \
       .type = GEOHA_PT_ENUM,                                                  \
       .default_value = D_SQL_TLS,                                             \

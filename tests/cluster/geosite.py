@@ -28,6 +28,8 @@ GeohaCluster (a cluster.Cluster) adds, per node ci/si:
     restarted when the node boots again; the sampler (sampler.php) on the
     host, reaching each server through its socket inside the node.
 """
+import fcntl
+import hashlib
 import json
 import os
 import re
@@ -36,6 +38,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -86,6 +89,85 @@ def agents_built():
         return None
     out["sbin/fence_geoha"] = fg
     return out
+
+
+# ------------------------------------------------------------ the package
+# What a package run takes from the unpacked .deb (GeohaCluster(package=
+# True)): overlay path -> path in the package, and the templates.
+PKG_PROGRAMS = {f"ocf/geoha/{a}": f"usr/lib/ocf/resource.d/geoha/{a}"
+                for a in ("mysql", "drupal", "traffic-manager", "file-sync")}
+PKG_PROGRAMS["sbin/fence_geoha"] = "usr/sbin/fence_geoha"
+PKG_RENDER = "usr/sbin/geoha-render"
+PKG_DATADIR = "usr/share/geoha"
+PKG_TEMPLATES = ("geoha.crm", "geoha.params", "corosync.conf",
+                 "sbd.default", "mariadb-geoha.cnf")
+
+
+def package_deb():
+    """BUILD/deb/geoha_VERSION_ARCH.deb, the package of this tree that
+    tests/deb/run (run before the cluster suite) and `make deb` leave
+    there; built there with tools/mkdeb.sh when missing. A package older
+    than a file of the tree is used as it is, with a warning."""
+    version = run(["dpkg-parsechangelog", "-l",
+                   os.path.join(TOP, "debian", "changelog"), "-S",
+                   "Version"]).stdout.strip()
+    arch = run(["dpkg", "--print-architecture"]).stdout.strip()
+    d = os.path.join(cluster.BUILD, "deb")
+    deb = os.path.join(d, f"geoha_{version}_{arch}.deb")
+    os.makedirs(d, exist_ok=True)
+    # one build at a time per build folder (runs with other prefixes)
+    with open(os.path.join(d, ".harness.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.isfile(deb):
+            log(f"no {deb}: building it with "
+                f"tools/mkdeb.sh (a few minutes)")
+            t0 = now()
+            tmp = tempfile.mkdtemp(prefix=".mkdeb.", dir=d)
+            try:
+                r = run([os.path.join(TOP, "tools", "mkdeb.sh"), tmp],
+                        timeout=1800, check=False)
+                made = os.path.join(tmp, os.path.basename(deb))
+                if r.returncode != 0 or not os.path.isfile(made):
+                    raise HarnessError(
+                        f"tools/mkdeb.sh {tmp} failed (exit "
+                        f"{r.returncode}): {r.stderr.strip()[-1500:]}")
+                os.replace(made, deb)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+            log(f"built {deb} in {now() - t0:.0f} s")
+    newer = newer_than(deb)
+    if newer:
+        log(f"warning: {deb} is older than "
+            f"{len(newer)} file(s) of the tree ({', '.join(newer[:3])}"
+            f"{', ...' if len(newer) > 3 else ''}); it runs as it is "
+            f"(`make BUILD={cluster.BUILD} deb` or tests/deb/run makes it "
+            "again)")
+    return deb
+
+
+def newer_than(path):
+    """Files of the tree (what tools/mkdeb.sh copies, tests/ left out)
+    changed after PATH."""
+    t = os.stat(path).st_mtime
+    r = subprocess.run(["git", "-C", TOP, "ls-files", "-z", "-co",
+                        "--exclude-standard"], capture_output=True)
+    if r.returncode != 0:
+        return []
+    out = []
+    for rel in r.stdout.decode(errors="replace").split("\0"):
+        if not rel or rel.startswith("tests/"):
+            continue
+        try:
+            if os.stat(os.path.join(TOP, rel)).st_mtime > t:
+                out.append(rel)
+        except OSError:
+            pass
+    return sorted(out)
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def php_ok():
@@ -216,8 +298,14 @@ class GeohaCluster(cluster.Cluster):
     """The harness cluster with the geoha site (see the module doc)."""
 
     def __init__(self, drop=(), semi_sync=False, file_sync=False,
-                 backend="native", **kw):
+                 backend="native", package=False, **kw):
         ov = dict(agents_built() or {})
+        # package=True: the nodes run what the .deb installs (package_deb()
+        # unpacked into STATE/package): the agents, fence_geoha, geoha-render
+        # and the templates of /usr/share/geoha, not the build tree's
+        self.package = package
+        self.deb = None            # found (or built) by create()
+        crm_given = "crm" in kw
         # backend="azure": ocf:geoha:mysql drives two flexible servers of
         # the mock Azure (real MariaDB servers in the azure namespace, one
         # port each) instead of a MariaDB on each node
@@ -240,7 +328,11 @@ class GeohaCluster(cluster.Cluster):
         kw.setdefault("azure", True)
         kw.setdefault("crm", os.path.join(CRM_CONFIG, "geoha.crm"))
         super().__init__(**kw)
-        if backend == "azure":
+        if package:
+            self.use_package(os.path.join(self.state, "package"),
+                             crm=not crm_given)
+        elif backend == "azure":
+            # (package=True: once unpacked, before_overlay())
             self.values.setdefault("DB_RESOURCE_GROUP",
                                    self.value("RESOURCE_GROUP"))
         self.file_sync = file_sync
@@ -263,6 +355,69 @@ class GeohaCluster(cluster.Cluster):
         return text + (f"\nlocation {INITIAL_WRITER_RULE} db-clone \\\n"
                        f"    rule role=Promoted -inf: #uname ne "
                        f"{NODES[0]}\n")
+
+    # ---- the package (package=True)
+    def use_package(self, root, crm=True):
+        """Programs and templates from the package unpacked in ROOT."""
+        self.pkg_root = root
+        self.overlay_extra = {ov: os.path.join(root, p)
+                              for ov, p in PKG_PROGRAMS.items()}
+        self.render_bin = os.path.join(root, PKG_RENDER)
+        self.crm_config = os.path.join(root, PKG_DATADIR)
+        if crm:
+            self.crm = os.path.join(self.crm_config, "geoha.crm")
+
+    def before_overlay(self):
+        if not self.package:
+            return
+        self.deb = package_deb()
+        run(["dpkg-deb", "-x", self.deb, self.pkg_root], timeout=120)
+        want = list(self.overlay_extra.values()) + [self.render_bin] + [
+            os.path.join(self.crm_config, t) for t in PKG_TEMPLATES]
+        missing = [os.path.relpath(p, self.pkg_root) for p in want
+                   if not os.path.isfile(p)]
+        if missing:
+            raise HarnessError(f"{self.deb} does not ship "
+                               f"{', '.join(missing)}")
+        log(f"the nodes run the package {self.deb} "
+            f"(unpacked in {self.pkg_root})")
+        if self.backend == "azure":
+            self.values.setdefault("DB_RESOURCE_GROUP",
+                                   self.value("RESOURCE_GROUP"))
+
+    def package_proof(self):
+        """(ok, detail): each node's /usr/lib/ocf/resource.d/geoha/* and
+        /usr/sbin/fence_geoha, read inside the node (what pacemaker-execd
+        and pacemaker-fenced run), are the package's files; the renderer
+        and the templates were the package's."""
+        want = {}
+        for ov, src in self.overlay_extra.items():
+            inner = ("/usr/sbin/" if ov.startswith("sbin/") else
+                     "/usr/lib/ocf/resource.d/") + ov.split("/", 1)[1]
+            want[inner] = sha256(src)
+        bad = []
+        for h in NODES:
+            r = self.exec(h, ["sha256sum"] + sorted(want), check=False)
+            got = dict(reversed(ln.split(None, 1))
+                       for ln in r.stdout.splitlines() if ln.strip())
+            bad += [f"{h}:{p}" for p in want if got.get(p) != want[p]]
+        tree = agents_built() or {}
+        differ = sum(1 for ov, src in self.overlay_extra.items()
+                     if ov in tree and sha256(tree[ov]) != sha256(src))
+        ours = [self.render_bin, self.crm] + [
+            os.path.join(self.crm_config, t) for t in PKG_TEMPLATES]
+        outside = [p for p in ours
+                   if not p.startswith(self.pkg_root + os.sep)]
+        ok = not bad and not outside
+        detail = (f"{os.path.basename(self.deb)}: in {' and '.join(NODES)} "
+                  f"the {len(want)} programs are the package's (sha256; "
+                  f"{differ} differ from {cluster.BUILD}'s); geoha-render "
+                  f"and {', '.join(PKG_TEMPLATES)} from it")
+        if bad:
+            detail += f"; not the package's: {', '.join(bad)}"
+        if outside:
+            detail += f"; not from the package: {', '.join(outside)}"
+        return ok, detail
 
     def az_dir(self, h=None):
         """The flexible servers' fixture folders (backend=azure)."""
@@ -291,7 +446,8 @@ class GeohaCluster(cluster.Cluster):
             with open(os.path.join(srv, "mysql", "my.cnf"), "w") as f:
                 f.write(
                     "# the shipped server settings (read-only at boot)\n"
-                    f"!include {os.path.join(CRM_CONFIG, 'mariadb-geoha.cnf')}"
+                    "!include "
+                    f"{os.path.join(self.crm_config, 'mariadb-geoha.cnf')}"
                     "\n# this node\n[mariadbd]\n"
                     "datadir=/var/lib/mysql\n"
                     "socket=/run/mysqld/mysqld.sock\n"
@@ -468,7 +624,8 @@ class GeohaCluster(cluster.Cluster):
         super().create(start)
         with open(os.path.join(self.state, "site.json"), "w") as f:
             json.dump({"site": "geoha", "file_sync": self.file_sync,
-                       "backend": self.backend}, f)
+                       "backend": self.backend,
+                       "package": self.deb if self.package else None}, f)
         self._sup = threading.Thread(target=self._supervise, daemon=True)
         self._sup.start()
         return self
@@ -527,6 +684,51 @@ class GeohaCluster(cluster.Cluster):
             raise HarnessError("arm_down detaches the azure namespace, "
                                "which holds backend=azure's servers")
         super().arm_down()
+
+    # ---- a whole region fails (issue 16)
+    def mock_call(self, method, path, body=None):
+        """A call to the mock Azure (its control API, /_mock/...)."""
+        argv = ["curl", "-sS", "--max-time", "30", "-X", method,
+                f"http://{ADDR['azure']}:{cluster.AZURE_PORT}{path}"]
+        if body is not None:
+            argv += ["-H", "Content-Type: application/json",
+                     "--data-binary", json.dumps(body)]
+        r = self.exec("azure", argv, timeout=40)
+        return json.loads(r.stdout) if r.stdout.strip() else None
+
+    def arm_region(self, loc, down, servers=False):
+        """The mock's region fault: every ARM request on LOC's resources
+        hangs (Traffic Manager, a global service, still answers), or is
+        answered again. SERVERS: the region's flexible servers
+        (backend=azure) lose power with it and come back with it, as
+        Azure brings them back (a standalone server writable)."""
+        self.mock_call("POST", "/_mock/region",
+                       {"location": loc, "down": down, "servers": servers})
+
+    def region_down(self, h, dead=True):
+        """HOST's whole region fails: its node unreachable (dead: every
+        process killed, its watchdog with it; or alive but cut off from
+        the other node, the witness and Azure), its database server
+        unreachable, and every ARM request on the region's resources
+        hangs, while Traffic Manager and the other region answer."""
+        if dead:
+            self.kill(h)
+        else:
+            self.isolate(h)
+        self.arm_region(AZ_LOCATION[h], True,
+                        servers=self.backend == "azure")
+        self.event(f"region {AZ_LOCATION[h]} down ({h} "
+                   f"{'dead' if dead else 'cut off'})")
+
+    def region_up(self, h):
+        """HOST's region returns: ARM answers for it again (its servers
+        come back), the network is back, and its VM boots if it is off."""
+        self.arm_region(AZ_LOCATION[h], False,
+                        servers=self.backend == "azure")
+        self.heal()
+        if h in self.power_off:
+            self.reboot(h)
+        self.event(f"region {AZ_LOCATION[h]} up")
 
     def crash_mysqld(self, host):
         """SIGKILL the node's mariadbd only (a crash); the supervisor
@@ -595,6 +797,9 @@ class GeohaCluster(cluster.Cluster):
             site = {}
         c.file_sync = bool(site.get("file_sync"))
         c.backend = site.get("backend", "native")
+        if site.get("package"):
+            c.package, c.deb = True, site["package"]
+            c.use_package(os.path.join(c.state, "package"), crm=False)
         return c
 
     def sql(self, host, query, check=True, timeout=20):
@@ -861,6 +1066,32 @@ class Samples:
         twice = [r for r in recs if len(r.get("acc", [])) > 1]
         return two, twice
 
+    def open_window(self, host, after):
+        """(first sample at or after AFTER with HOST's server writable,
+        first later sample with it closed: read-only or down); either is
+        None when not seen."""
+        opened = None
+        for r in self.status():
+            if r["t"] < after:
+                continue
+            v = r["s"].get(host, {})
+            if v.get("up") and not v.get("ro"):
+                opened = opened or r["t"]
+            elif opened is not None:
+                return opened, r["t"]
+        return opened, None
+
+    def dual_outside(self, host, t0, t1):
+        """dual() without what HOST's server did from T0 to T1 (a window
+        reported on its own)."""
+        two, twice = self.dual()
+
+        def inside(r):
+            return t0 <= r["t"] <= t1 and host in (
+                self.writable(r) if "s" in r else r.get("acc", []))
+        return ([r for r in two if not inside(r)],
+                [r for r in twice if not inside(r)])
+
     def first(self, pred, after=0.0):
         for r in self.status():
             if r["t"] >= after and pred(r):
@@ -874,6 +1105,67 @@ class Samples:
                 break
             out = r
         return out
+
+
+# Pacemaker's log lines: "Dec 03 21:27:08.628 si pacemaker-..."
+PCMK_TS_RE = re.compile(r"^(\w{3} +\d+ \d\d:\d\d:\d\d)\.(\d{3}) ")
+
+
+def pcmk_lines(c, h, after):
+    """[(wall time, line)] of HOST's pacemaker.log at or after AFTER."""
+    p = os.path.join(c.node_dir(h), "var-log", "pacemaker", "pacemaker.log")
+    out = []
+    year = time.localtime().tm_year
+    try:
+        f = open(p, errors="replace")
+    except OSError:
+        return out
+    with f:
+        for line in f:
+            m = PCMK_TS_RE.match(line)
+            if not m:
+                continue
+            t = time.mktime(time.strptime(f"{year} {m.group(1)}",
+                                          "%Y %b %d %H:%M:%S")) + \
+                int(m.group(2)) / 1000.0
+            if t >= after - 0.5:
+                out.append((t, line.rstrip("\n")))
+    return out
+
+
+def fencing_record(c, target, after):
+    """How TARGET's fencing after AFTER went, from the fencer's (the other
+    node's) pacemaker-fenced lines: requested, level 1 (fence_geoha)
+    failed and how long it took, and how it was confirmed ("fence_geoha"
+    or "watchdog"), with the times relative to AFTER."""
+    fencer = [h for h in NODES if h != target][0]
+    rec = {}
+    for t, line in pcmk_lines(c, fencer, after):
+        if "pacemaker-fenced" not in line:
+            continue
+        if "requested" not in rec and "wants to fence" in line and \
+                f" {target} " in line:
+            rec["requested"] = t
+        if "l1_start" not in rec and re.search(
+                rf"perform '\w+' action targeting {target} using "
+                rf"fence-{target}", line):
+            rec["l1_start"] = t
+        if "l1_failed" not in rec and re.search(
+                rf"fence_geoha\[\d+\]: \w+: vm-{target}: Fencing of "
+                rf"{target} failed", line):
+            rec["l1_failed"] = t
+            rec["l1_line"] = line.split("]: ", 1)[-1][:300]
+        if "wd_wait" not in rec and re.search(
+                rf"(?i)waiting \d+s for {target} to self-fence", line):
+            rec["wd_wait"] = t
+        if "done" not in rec and re.search(
+                rf"Operation '\w+' targeting {target} by .*: OK", line):
+            rec["done"] = t
+            rec["done_line"] = line.split(") \t", 1)[-1][:300]
+    if "done" in rec:
+        rec["method"] = ("watchdog" if "wd_wait" in rec
+                         and rec["wd_wait"] <= rec["done"] else "fence_geoha")
+    return rec
 
 
 def read_writes(path):
