@@ -715,8 +715,11 @@ class GeohaCluster(cluster.Cluster):
             self.kill(h)
         else:
             self.isolate(h)
+        # a dead region takes its flexible server with it; a region cut
+        # off keeps it running (the harness's isolate() cuts the node from
+        # the azure namespace, where the servers live, as well)
         self.arm_region(AZ_LOCATION[h], True,
-                        servers=self.backend == "azure")
+                        servers=self.backend == "azure" and dead)
         self.event(f"region {AZ_LOCATION[h]} down ({h} "
                    f"{'dead' if dead else 'cut off'})")
 

@@ -166,6 +166,14 @@ def not_found(rtype, name, rg):
 # ---------------------------------------------------------------- MariaDB
 
 
+def bk_alive(d):
+    """Whether the MariaDB of fixture folder D runs."""
+    try:
+        return fixture._alive(fixture.info(d)["pid"])
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 class Backing:
     """A real MariaDB server behind a flexible server."""
 
@@ -2542,7 +2550,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 spec = srv["mariadb"]
                 if down and spec.get("dir"):
                     fixture.stop(spec["dir"], kill=True)
-                elif not down and srv["properties"]["state"] == "Ready":
+                elif not down and srv["properties"]["state"] == "Ready" \
+                        and not (spec.get("dir") and bk_alive(spec["dir"])):
                     bk = Backing(spec)
                     bk.start()
                     self.apply_role(srv, bk)
