@@ -404,8 +404,10 @@ int geoha_sql_semisync_set_replica(struct geoha_sql *c,
 
 /*
  * Kill (KILL CONNECTION) every session whose commit waits for a replica's
- * acknowledgement. Their clients get an error, never an acknowledgement;
- * the transactions stay in this server's binary log (and, once killed, in
+ * acknowledgement, and while one does, first every other session running
+ * a statement under another account (commits grouped behind the waiting
+ * one). Their clients get an error, never an acknowledgement; the
+ * transactions stay in this server's binary log (and, once killed, in
  * its tables). *killed (may be NULL) gets how many were killed.
  */
 int geoha_sql_semisync_kill_waiters(struct geoha_sql *c, unsigned *killed);
