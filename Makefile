@@ -31,9 +31,9 @@ CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow \
         -Wstrict-prototypes
-ALL_CFLAGS = $(WARN) -D_GNU_SOURCE $(CFLAGS) -Iinclude $(PKG_CFLAGS) -MMD -MP \
+ALL_CFLAGS = $(WARN) -D_GNU_SOURCE -pthread $(CFLAGS) -Iinclude $(PKG_CFLAGS) -MMD -MP \
              -DGEOHA_VERSION='"$(VERSION)"'
-ALL_LDFLAGS = -Wl,--as-needed $(LDFLAGS)
+ALL_LDFLAGS = -pthread -Wl,--as-needed $(LDFLAGS)
 VERSION := 0.1.0
 
 LIB_SRCS := $(sort $(wildcard lib/*.c))

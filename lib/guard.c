@@ -211,6 +211,12 @@ guard_note(void *arg, enum geoha_quorum_event ev, long long v)
                   "that cannot ask it cannot know it holds quorum: closing "
                   "the resource");
         break;
+    case GEOHA_QUORUM_EV_SILENT:
+        geoha_err("Quorum guard: corosync has not answered for %lld ms; a "
+                  "node that cannot ask it cannot know it holds quorum: "
+                  "closing the resource",
+                  v);
+        break;
     case GEOHA_QUORUM_EV_CLOSED:
         geoha_notice("Quorum guard: the resource is closed | "
                      "ms_after_loss=%lld",
@@ -245,6 +251,7 @@ geoha_guard_main(struct geoha_ctx *ctx, const char *alive_path,
                                     .arg = &g,
                                     .tick_ms = GEOHA_GUARD_TICK_MS,
                                     .retry_ms = GEOHA_GUARD_RETRY_MS,
+                                    .answer_ms = GEOHA_GUARD_ANSWER_MS,
                                     .stop = &stop_flag };
     int rc;
 

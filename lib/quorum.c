@@ -1,8 +1,13 @@
 /* geoha: quorum as corosync sees it, asked once or followed. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
-#include <time.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <corosync/quorum.h>
 
@@ -36,12 +41,33 @@ geoha_quorum_get(bool *quorate)
 
 /* ---- the watch ---- */
 
-/* What the notification tells; reached through the handle's context. */
-struct watch_state {
-    bool quorate;
-    bool changed;
+/*
+ * Two threads. The worker is the only one that talks to corosync: it holds
+ * the tracking connection, dispatches its notifications and asks
+ * quorum_getquorate every tick (a missed notification cannot leave the
+ * resource open). A call into corosync can block: libqb waits up to 2 s
+ * for an answer before it looks whether the server is still there, and
+ * as long as the server's socket lives (corosync stopped or stuck) it
+ * waits again. So the worker marks every call with the time it began, and
+ * the main thread, which never calls corosync, counts a call unanswered
+ * for answer_ms as "corosync does not answer": inquorate. The main thread
+ * alone asks keep() and calls close().
+ */
+struct watch_shared {
+    pthread_mutex_t mu;
+    int wake[2]; /* worker -> main: something changed */
+    /* written by the worker under mu */
+    bool reached;          /* corosync answered at least once */
+    bool connected;        /* the tracking connection is up */
+    bool quorate;          /* the last answer or notification */
+    int64_t busy_since_ms; /* a corosync call in progress since; 0: none */
+    bool done;             /* the worker has ended */
+    /* written by the main thread */
+    volatile int stop;
+    int64_t tick_ms;
 };
 
+/* What the notification tells; reached through the handle's context. */
 static void
 on_quorum(quorum_handle_t handle, uint32_t quorate, uint64_t ring_seq,
           uint32_t n_nodes, uint32_t *nodes)
@@ -52,10 +78,11 @@ on_quorum(quorum_handle_t handle, uint32_t quorate, uint64_t ring_seq,
     (void)n_nodes;
     (void)nodes;
     if (quorum_context_get(handle, &p) == CS_OK && p != NULL) {
-        struct watch_state *st = (struct watch_state *)p;
+        struct watch_shared *sh = (struct watch_shared *)p;
 
-        st->quorate = quorate != 0;
-        st->changed = true;
+        pthread_mutex_lock(&sh->mu);
+        sh->quorate = quorate != 0;
+        pthread_mutex_unlock(&sh->mu);
     }
 }
 
@@ -68,80 +95,260 @@ note(const struct geoha_quorum_watch *w, enum geoha_quorum_event ev,
     }
 }
 
+static void
+shared_busy(struct watch_shared *sh, bool busy)
+{
+    pthread_mutex_lock(&sh->mu);
+    sh->busy_since_ms = busy ? geoha_now_ms() : 0;
+    pthread_mutex_unlock(&sh->mu);
+}
+
+static void
+shared_wake(struct watch_shared *sh)
+{
+    char c = 1;
+
+    if (write(sh->wake[1], &c, 1) < 0) {
+        /* the pipe is full: the main thread has wake-ups pending anyway */
+    }
+}
+
 /* Connect and start tracking; 0 with *fd, or -ENOTCONN. */
 static int
-watch_connect(quorum_handle_t *h, struct watch_state *st, int *fd)
+watch_connect(quorum_handle_t *h, struct watch_shared *sh, int *fd)
 {
     quorum_callbacks_t cb;
     uint32_t type = 0;
     int q = 0;
+    int rc = 0;
 
     memset(&cb, 0, sizeof(cb));
     cb.quorum_notify_fn = on_quorum;
+    shared_busy(sh, true);
     if (quorum_initialize(h, &cb, &type) != CS_OK) {
-        return -ENOTCONN;
-    }
-    if (quorum_context_set(*h, st) != CS_OK
-        || quorum_trackstart(*h, CS_TRACK_CHANGES) != CS_OK
-        || quorum_fd_get(*h, fd) != CS_OK
-        || quorum_getquorate(*h, &q) != CS_OK) {
+        rc = -ENOTCONN;
+    } else if (quorum_context_set(*h, sh) != CS_OK
+               || quorum_trackstart(*h, CS_TRACK_CHANGES) != CS_OK
+               || quorum_fd_get(*h, fd) != CS_OK
+               || quorum_getquorate(*h, &q) != CS_OK) {
         quorum_finalize(*h);
-        return -ENOTCONN;
+        rc = -ENOTCONN;
     }
-    st->quorate = q != 0;
-    st->changed = false;
-    return 0;
+    pthread_mutex_lock(&sh->mu);
+    sh->busy_since_ms = 0;
+    if (rc == 0) {
+        sh->quorate = q != 0;
+        sh->connected = true;
+        sh->reached = true;
+    }
+    pthread_mutex_unlock(&sh->mu);
+    return rc;
+}
+
+static void
+worker_disconnect(quorum_handle_t h, struct watch_shared *sh)
+{
+    quorum_finalize(h);
+    pthread_mutex_lock(&sh->mu);
+    sh->connected = false;
+    pthread_mutex_unlock(&sh->mu);
+}
+
+static void *
+watch_worker(void *arg)
+{
+    struct watch_shared *sh = arg;
+    quorum_handle_t h = 0;
+    bool connected = false;
+    int64_t next_tick = 0;
+    int fd = -1;
+
+    while (!sh->stop) {
+        int64_t now = geoha_now_ms();
+        int64_t wait_ms;
+
+        if (now >= next_tick) {
+            next_tick = now + sh->tick_ms;
+            if (!connected) {
+                connected = watch_connect(&h, sh, &fd) == 0;
+                if (connected) {
+                    shared_wake(sh);
+                }
+            } else {
+                int q = 0;
+                cs_error_t err;
+
+                shared_busy(sh, true);
+                err = quorum_getquorate(h, &q);
+                shared_busy(sh, false);
+                if (err != CS_OK) {
+                    worker_disconnect(h, sh);
+                    connected = false;
+                    fd = -1;
+                } else {
+                    pthread_mutex_lock(&sh->mu);
+                    sh->quorate = q != 0;
+                    pthread_mutex_unlock(&sh->mu);
+                }
+                shared_wake(sh);
+            }
+        }
+        wait_ms = next_tick - geoha_now_ms();
+        if (wait_ms < 0) {
+            wait_ms = 0;
+        }
+        if (connected) {
+            struct pollfd p = { .fd = fd, .events = POLLIN };
+            int n = poll(&p, 1, (int)wait_ms);
+
+            if (n > 0) {
+                bool gone = (p.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
+
+                if (!gone) {
+                    shared_busy(sh, true);
+                    gone = quorum_dispatch(h, CS_DISPATCH_ALL) != CS_OK;
+                    shared_busy(sh, false);
+                }
+                if (gone) {
+                    worker_disconnect(h, sh);
+                    connected = false;
+                    fd = -1;
+                }
+                shared_wake(sh);
+            }
+        } else {
+            struct timespec ts = { .tv_sec = wait_ms / 1000,
+                                   .tv_nsec = (wait_ms % 1000) * 1000000L };
+
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (connected) {
+        quorum_finalize(h);
+    }
+    pthread_mutex_lock(&sh->mu);
+    sh->done = true;
+    pthread_mutex_unlock(&sh->mu);
+    return NULL;
+}
+
+/* Start the worker with SIGTERM/SIGINT blocked in it: the caller's
+ * handlers must interrupt the main thread's wait. */
+static int
+worker_start(pthread_t *t, struct watch_shared *sh)
+{
+    sigset_t block, old;
+    int rc;
+
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    rc = pthread_create(t, NULL, watch_worker, sh);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc == 0 ? 0 : -rc;
+}
+
+/* End the worker; one stuck in a call to corosync is left behind (with
+ * the shared state it uses: the process ends soon after). */
+static void
+worker_end(pthread_t t, struct watch_shared *sh)
+{
+    struct timespec ts;
+
+    sh->stop = 1;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 1 + (time_t)(sh->tick_ms / 1000);
+    if (pthread_timedjoin_np(t, NULL, &ts) == 0) {
+        close(sh->wake[0]);
+        close(sh->wake[1]);
+        pthread_mutex_destroy(&sh->mu);
+        free(sh);
+    } else {
+        pthread_detach(t);
+    }
 }
 
 int
 geoha_quorum_watch(const struct geoha_quorum_watch *w)
 {
-    struct watch_state st = { .quorate = true };
-    quorum_handle_t h = 0;
-    bool connected = false;
-    bool reached = false;   /* corosync answered at least once */
+    struct watch_shared *sh;
+    pthread_t worker;
     bool open_state = true; /* nothing closed since the last quorate */
-    int64_t lost_ms = 0;    /* monotonic: when the loss was seen */
+    bool was_connected = false;
+    bool was_silent = false;
+    int64_t lost_ms = 0; /* monotonic: when the loss was seen */
     int64_t next_tick = 0;
     int64_t next_close = 0;
-    int fd = -1;
 
     if (w == NULL || w->close == NULL || w->keep == NULL || w->stop == NULL
-        || w->tick_ms <= 0 || w->retry_ms <= 0) {
+        || w->tick_ms <= 0 || w->retry_ms <= 0 || w->answer_ms <= 0) {
         return -EINVAL;
+    }
+    sh = calloc(1, sizeof(*sh));
+    if (sh == NULL) {
+        return -ENOMEM;
+    }
+    sh->quorate = true;
+    sh->tick_ms = w->tick_ms;
+    if (pipe2(sh->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+        int rc = -errno;
+
+        free(sh);
+        return rc;
+    }
+    pthread_mutex_init(&sh->mu, NULL);
+    if (*w->stop == 0 && worker_start(&worker, sh) != 0) {
+        close(sh->wake[0]);
+        close(sh->wake[1]);
+        pthread_mutex_destroy(&sh->mu);
+        free(sh);
+        return -EAGAIN;
+    }
+    if (*w->stop != 0) {
+        close(sh->wake[0]);
+        close(sh->wake[1]);
+        pthread_mutex_destroy(&sh->mu);
+        free(sh);
+        return 0;
     }
     while (!*w->stop) {
         int64_t now = geoha_now_ms();
         int64_t wait_ms;
-        bool inquorate;
+        int64_t busy_since;
+        bool reached, connected, quorate, silent, inquorate;
+        struct pollfd p;
+        char drain[64];
 
         if (now >= next_tick) {
             next_tick = now + w->tick_ms;
             if (!w->keep(w->arg)) {
                 break;
             }
-            if (!connected && watch_connect(&h, &st, &fd) == 0) {
-                connected = true;
-                reached = true;
-                note(w, GEOHA_QUORUM_EV_REACHED, st.quorate ? 1 : 0);
-            } else if (connected) {
-                int q = 0;
-
-                /* a missed notification cannot leave us open */
-                if (quorum_getquorate(h, &q) != CS_OK) {
-                    quorum_finalize(h);
-                    connected = false;
-                    fd = -1;
-                    note(w, GEOHA_QUORUM_EV_DISCONNECTED, 0);
-                } else {
-                    st.quorate = q != 0;
-                }
-            }
         }
-        inquorate = reached && (!connected || !st.quorate);
+        pthread_mutex_lock(&sh->mu);
+        reached = sh->reached;
+        connected = sh->connected;
+        quorate = sh->quorate;
+        busy_since = sh->busy_since_ms;
+        pthread_mutex_unlock(&sh->mu);
+        now = geoha_now_ms();
+        silent = busy_since != 0 && now - busy_since >= w->answer_ms;
+        if (connected && !was_connected) {
+            note(w, GEOHA_QUORUM_EV_REACHED, quorate ? 1 : 0);
+        }
+        if (reached && was_connected && !connected) {
+            note(w, GEOHA_QUORUM_EV_DISCONNECTED, 0);
+        }
+        if (reached && silent && !was_silent) {
+            note(w, GEOHA_QUORUM_EV_SILENT, now - busy_since);
+        }
+        was_connected = connected;
+        was_silent = silent;
+        inquorate = reached && (!connected || !quorate || silent);
         if (inquorate && open_state && lost_ms == 0) {
-            lost_ms = geoha_now_ms();
-            if (connected) {
+            lost_ms = now;
+            if (connected && !silent) {
                 note(w, GEOHA_QUORUM_EV_LOST, 0);
             }
             next_close = lost_ms;
@@ -151,8 +358,7 @@ geoha_quorum_watch(const struct geoha_quorum_watch *w)
             open_state = true;
             note(w, GEOHA_QUORUM_EV_REGAINED, 0);
         }
-        now = geoha_now_ms();
-        if (inquorate && open_state && now >= next_close) {
+        if (inquorate && open_state && geoha_now_ms() >= next_close) {
             int rc = w->close(w->arg);
 
             if (rc == 0) {
@@ -168,31 +374,21 @@ geoha_quorum_watch(const struct geoha_quorum_watch *w)
         if (inquorate && open_state && next_close - now < wait_ms) {
             wait_ms = next_close - now;
         }
+        if (busy_since != 0 && !silent
+            && busy_since + w->answer_ms - now < wait_ms) {
+            wait_ms = busy_since + w->answer_ms - now;
+        }
         if (wait_ms < 0) {
             wait_ms = 0;
         }
-        if (connected) {
-            struct pollfd p = { .fd = fd, .events = POLLIN };
-            int n = poll(&p, 1, (int)wait_ms);
-
-            if (n > 0) {
-                if ((p.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0
-                    || quorum_dispatch(h, CS_DISPATCH_ALL) != CS_OK) {
-                    quorum_finalize(h);
-                    connected = false;
-                    fd = -1;
-                    note(w, GEOHA_QUORUM_EV_DISCONNECTED, 0);
-                }
+        p.fd = sh->wake[0];
+        p.events = POLLIN;
+        p.revents = 0;
+        if (poll(&p, 1, (int)wait_ms) > 0) {
+            while (read(sh->wake[0], drain, sizeof(drain)) > 0) {
             }
-        } else {
-            struct timespec ts = { .tv_sec = wait_ms / 1000,
-                                   .tv_nsec = (wait_ms % 1000) * 1000000L };
-
-            nanosleep(&ts, NULL);
         }
     }
-    if (connected) {
-        quorum_finalize(h);
-    }
+    worker_end(worker, sh);
     return 0;
 }

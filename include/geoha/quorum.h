@@ -33,6 +33,10 @@ int geoha_quorum_get(bool *quorate);
  * or started before corosync) nothing is closed; the loop keeps asking
  * every tick_ms.
  *
+ * A call into corosync that has not returned after answer_ms (corosync
+ * stopped, stuck, or dying) counts as inquorate too: the calls are made by
+ * a thread of their own, so a blocked call never holds up close().
+ *
  * keep() is asked every tick_ms; the loop ends (returns 0) when it says
  * false (the resource was stopped) or when *stop becomes non-zero (a
  * signal handler's flag; the wait is interrupted by the signal).
@@ -44,6 +48,7 @@ enum geoha_quorum_event {
     GEOHA_QUORUM_EV_CLOSED,       /* close() succeeded; rc: ms since loss */
     GEOHA_QUORUM_EV_CLOSE_FAILED, /* close() failed; rc: its result */
     GEOHA_QUORUM_EV_REGAINED,     /* quorate again after a loss */
+    GEOHA_QUORUM_EV_SILENT,       /* a call unanswered; rc: ms so far */
 };
 
 struct geoha_quorum_watch {
@@ -54,8 +59,9 @@ struct geoha_quorum_watch {
     /* What happened, for the caller's log; may be NULL. */
     void (*note)(void *arg, enum geoha_quorum_event ev, long long rc);
     void *arg;
-    int64_t tick_ms;  /* housekeeping period, e.g. 1000 */
-    int64_t retry_ms; /* close() retry period, e.g. 250 */
+    int64_t tick_ms;   /* housekeeping period, e.g. 1000 */
+    int64_t retry_ms;  /* close() retry period, e.g. 250 */
+    int64_t answer_ms; /* a call to corosync unanswered this long: inquorate */
     volatile int *stop;
 };
 

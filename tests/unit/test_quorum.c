@@ -68,6 +68,7 @@ geoha_quorum_watch__rejects_bad_arguments(void **state)
                                     .arg = &c,
                                     .tick_ms = 10,
                                     .retry_ms = 10,
+                                    .answer_ms = 10,
                                     .stop = &stop };
 
     (void)state;
@@ -78,6 +79,9 @@ geoha_quorum_watch__rejects_bad_arguments(void **state)
     w.tick_ms = 0;
     assert_int_equal(geoha_quorum_watch(&w), -EINVAL);
     w.tick_ms = 10;
+    w.answer_ms = 0;
+    assert_int_equal(geoha_quorum_watch(&w), -EINVAL);
+    w.answer_ms = 10;
     w.stop = NULL;
     assert_int_equal(geoha_quorum_watch(&w), -EINVAL);
 }
@@ -94,6 +98,7 @@ geoha_quorum_watch__never_reached_closes_nothing(void **state)
                                     .arg = &c,
                                     .tick_ms = 10,
                                     .retry_ms = 10,
+                                    .answer_ms = 10,
                                     .stop = &stop };
 
     (void)state;
@@ -117,6 +122,7 @@ geoha_quorum_watch__stop_flag_ends_it(void **state)
                                     .arg = &c,
                                     .tick_ms = 10,
                                     .retry_ms = 10,
+                                    .answer_ms = 10,
                                     .stop = &stop };
 
     (void)state;
