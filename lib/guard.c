@@ -15,7 +15,7 @@
 #include "geoha/quorum.h"
 
 #define SPAWN_WAIT_MS 2000
-#define SPAWN_STEP_MS 20
+#define SPAWN_STEP_MS 5 /* a stop waits for the guard: the pause */
 #define END_WAIT_MS 2000
 
 static const char *

@@ -56,12 +56,12 @@ geoha_quorum_get(bool *quorate)
 struct watch_shared {
     pthread_mutex_t mu;
     int wake[2]; /* worker -> main: something changed */
+    int halt[2]; /* main -> worker: end now */
     /* written by the worker under mu */
     bool reached;          /* corosync answered at least once */
     bool connected;        /* the tracking connection is up */
     bool quorate;          /* the last answer or notification */
     int64_t busy_since_ms; /* a corosync call in progress since; 0: none */
-    bool done;             /* the worker has ended */
     /* written by the main thread */
     volatile int stop;
     int64_t tick_ms;
@@ -198,11 +198,13 @@ watch_worker(void *arg)
             wait_ms = 0;
         }
         if (connected) {
-            struct pollfd p = { .fd = fd, .events = POLLIN };
-            int n = poll(&p, 1, (int)wait_ms);
+            struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+                                   { .fd = sh->halt[0], .events = POLLIN } };
+            int n = poll(p, 2, (int)wait_ms);
 
-            if (n > 0) {
-                bool gone = (p.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
+            if (n > 0 && p[0].revents != 0) {
+                bool gone =
+                    (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
 
                 if (!gone) {
                     shared_busy(sh, true);
@@ -217,18 +219,14 @@ watch_worker(void *arg)
                 shared_wake(sh);
             }
         } else {
-            struct timespec ts = { .tv_sec = wait_ms / 1000,
-                                   .tv_nsec = (wait_ms % 1000) * 1000000L };
+            struct pollfd p = { .fd = sh->halt[0], .events = POLLIN };
 
-            nanosleep(&ts, NULL);
+            poll(&p, 1, (int)wait_ms);
         }
     }
     if (connected) {
         quorum_finalize(h);
     }
-    pthread_mutex_lock(&sh->mu);
-    sh->done = true;
-    pthread_mutex_unlock(&sh->mu);
     return NULL;
 }
 
@@ -249,21 +247,58 @@ worker_start(pthread_t *t, struct watch_shared *sh)
     return rc == 0 ? 0 : -rc;
 }
 
-/* End the worker; one stuck in a call to corosync is left behind (with
- * the shared state it uses: the process ends soon after). */
+static struct watch_shared *
+shared_new(int64_t tick_ms)
+{
+    struct watch_shared *sh = calloc(1, sizeof(*sh));
+
+    if (sh == NULL) {
+        return NULL;
+    }
+    if (pipe2(sh->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+        free(sh);
+        return NULL;
+    }
+    if (pipe2(sh->halt, O_CLOEXEC | O_NONBLOCK) != 0) {
+        close(sh->wake[0]);
+        close(sh->wake[1]);
+        free(sh);
+        return NULL;
+    }
+    pthread_mutex_init(&sh->mu, NULL);
+    sh->quorate = true;
+    sh->tick_ms = tick_ms;
+    return sh;
+}
+
+static void
+shared_free(struct watch_shared *sh)
+{
+    close(sh->wake[0]);
+    close(sh->wake[1]);
+    close(sh->halt[0]);
+    close(sh->halt[1]);
+    pthread_mutex_destroy(&sh->mu);
+    free(sh);
+}
+
+/* End the worker (woken at once through the halt pipe); one stuck in a
+ * call to corosync is left behind with the state it uses: the process
+ * ends soon after. */
 static void
 worker_end(pthread_t t, struct watch_shared *sh)
 {
     struct timespec ts;
+    char c = 1;
 
     sh->stop = 1;
+    if (write(sh->halt[1], &c, 1) < 0) {
+        /* full: the worker is woken anyway */
+    }
     clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 1 + (time_t)(sh->tick_ms / 1000);
+    ts.tv_sec += 1;
     if (pthread_timedjoin_np(t, NULL, &ts) == 0) {
-        close(sh->wake[0]);
-        close(sh->wake[1]);
-        pthread_mutex_destroy(&sh->mu);
-        free(sh);
+        shared_free(sh);
     } else {
         pthread_detach(t);
     }
@@ -285,32 +320,16 @@ geoha_quorum_watch(const struct geoha_quorum_watch *w)
         || w->tick_ms <= 0 || w->retry_ms <= 0 || w->answer_ms <= 0) {
         return -EINVAL;
     }
-    sh = calloc(1, sizeof(*sh));
+    if (*w->stop != 0) {
+        return 0;
+    }
+    sh = shared_new(w->tick_ms);
     if (sh == NULL) {
         return -ENOMEM;
     }
-    sh->quorate = true;
-    sh->tick_ms = w->tick_ms;
-    if (pipe2(sh->wake, O_CLOEXEC | O_NONBLOCK) != 0) {
-        int rc = -errno;
-
-        free(sh);
-        return rc;
-    }
-    pthread_mutex_init(&sh->mu, NULL);
-    if (*w->stop == 0 && worker_start(&worker, sh) != 0) {
-        close(sh->wake[0]);
-        close(sh->wake[1]);
-        pthread_mutex_destroy(&sh->mu);
-        free(sh);
+    if (worker_start(&worker, sh) != 0) {
+        shared_free(sh);
         return -EAGAIN;
-    }
-    if (*w->stop != 0) {
-        close(sh->wake[0]);
-        close(sh->wake[1]);
-        pthread_mutex_destroy(&sh->mu);
-        free(sh);
-        return 0;
     }
     while (!*w->stop) {
         int64_t now = geoha_now_ms();
