@@ -4,6 +4,7 @@
  * fence_geoha does not pull in the OCF core.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -19,6 +20,41 @@ const char *const geoha_arm_auth_choices[] = {
     [GEOHA_ARM_AUTH_TOKEN_FILE] = GEOHA_ARM_AUTH_TOKEN_FILE_S,
     NULL,
 };
+
+/*
+ * Every ARM parameter, in GEOHA_ARM_PARAMS order, and the field of struct
+ * geoha_arm_config it sets: the one list that fence_geoha's options
+ * (geoha_arm_config_set) and the agents' parameters
+ * (geoha_arm_config_from_ctx, through geoha_arm_param_name) are read by.
+ * auth is parsed, not stored as text (no field).
+ */
+#define NO_FIELD ((size_t)-1)
+static const struct {
+    const char *name;
+    size_t field; /* offset of a const char * in the config, or NO_FIELD */
+} params[] = {
+    { GEOHA_ARM_P_AUTH, NO_FIELD },
+    { GEOHA_ARM_P_TENANT, offsetof(struct geoha_arm_config, tenant) },
+    { GEOHA_ARM_P_CLIENT_ID, offsetof(struct geoha_arm_config, client_id) },
+    { GEOHA_ARM_P_SECRET_FILE, offsetof(struct geoha_arm_config, secret_file) },
+    { GEOHA_ARM_P_TOKEN_FILE, offsetof(struct geoha_arm_config, token_file) },
+    { GEOHA_ARM_P_ARM_ENDPOINT,
+      offsetof(struct geoha_arm_config, arm_endpoint) },
+    { GEOHA_ARM_P_LOGIN_ENDPOINT,
+      offsetof(struct geoha_arm_config, login_endpoint) },
+    { GEOHA_ARM_P_IMDS_ENDPOINT,
+      offsetof(struct geoha_arm_config, imds_endpoint) },
+    { GEOHA_ARM_P_CA_FILE, offsetof(struct geoha_arm_config, ca_file) },
+};
+
+_Static_assert(sizeof(params) / sizeof(params[0]) == GEOHA_ARM_N_PARAMS,
+               "GEOHA_ARM_N_PARAMS is the number of ARM parameters");
+
+const char *
+geoha_arm_param_name(size_t i)
+{
+    return i < sizeof(params) / sizeof(params[0]) ? params[i].name : NULL;
+}
 
 void
 geoha_arm_config_init(struct geoha_arm_config *cfg)
@@ -54,26 +90,13 @@ geoha_arm_config_set(struct geoha_arm_config *cfg, const char *name,
             value != NULL && value[0] != '\0' ? value : GEOHA_ARM_DEFAULT_AUTH,
             &cfg->auth);
     }
-    if (strcmp(name, GEOHA_ARM_P_TENANT) == 0) {
-        cfg->tenant = value;
-    } else if (strcmp(name, GEOHA_ARM_P_CLIENT_ID) == 0) {
-        cfg->client_id = value;
-    } else if (strcmp(name, GEOHA_ARM_P_SECRET_FILE) == 0) {
-        cfg->secret_file = value;
-    } else if (strcmp(name, GEOHA_ARM_P_TOKEN_FILE) == 0) {
-        cfg->token_file = value;
-    } else if (strcmp(name, GEOHA_ARM_P_ARM_ENDPOINT) == 0) {
-        cfg->arm_endpoint = value;
-    } else if (strcmp(name, GEOHA_ARM_P_LOGIN_ENDPOINT) == 0) {
-        cfg->login_endpoint = value;
-    } else if (strcmp(name, GEOHA_ARM_P_IMDS_ENDPOINT) == 0) {
-        cfg->imds_endpoint = value;
-    } else if (strcmp(name, GEOHA_ARM_P_CA_FILE) == 0) {
-        cfg->ca_file = value;
-    } else {
-        return -ENOENT;
+    for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+        if (params[i].field != NO_FIELD && strcmp(name, params[i].name) == 0) {
+            *(const char **)((char *)cfg + params[i].field) = value;
+            return 0;
+        }
     }
-    return 0;
+    return -ENOENT;
 }
 
 static bool

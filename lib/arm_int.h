@@ -1,6 +1,12 @@
 /*
  * geoha ARM client internals shared by lib/arm*.c and their unit tests.
  * Not a public header.
+ *
+ * Calls run one way: lib/arm.c (the client object, ARM requests) uses
+ * lib/arm_auth.c (tokens) and lib/arm_http.c (the transport);
+ * lib/arm_auth.c uses lib/arm_http.c to fetch tokens; lib/arm_http.c gets
+ * the bearer token only through the client's provider (c->token_get),
+ * never by calling lib/arm_auth.c. All use lib/arm_util.c.
  */
 #ifndef GEOHA_ARM_INT_H
 #define GEOHA_ARM_INT_H
@@ -89,7 +95,7 @@ void geoha__arm_redact(char *s, const char *secret);
 int geoha__arm_json_parse(const char *text, size_t len, size_t max,
                           json_t **out);
 
-/* ---- tokens (lib/arm_auth.c) ---- */
+/* ---- tokens: the record and its files (lib/arm_auth.c) ---- */
 
 struct geoha__arm_token {
     char *access_token; /* heap, wiped on clear */
@@ -123,7 +129,7 @@ int geoha__arm_cache_read(const char *path, const char *key, int64_t now_s,
 int geoha__arm_cache_write(const char *path, const char *key,
                            const struct geoha__arm_token *t);
 
-/* ---- the client (lib/arm.c) ---- */
+/* ---- the client object (lib/arm.c makes it) ---- */
 
 enum geoha__arm_token_src {
     GEOHA__ARM_TOKEN_NONE,
@@ -151,8 +157,13 @@ struct geoha_arm_client {
     void *debug_arg;
     uint64_t seed;
 
+    /* The token the transport sends, and who provides it: token_get
+     * makes token usable (force: a new one, the one held was rejected).
+     * lib/arm.c sets geoha__arm_token_get. */
     struct geoha__arm_token token;
     enum geoha__arm_token_src token_src;
+    int (*token_get)(struct geoha_arm_client *c, const struct geoha_deadline *d,
+                     bool force);
     char *cache_key;
     char *cache_path; /* NULL: no cache */
     unsigned token_fetches;
@@ -163,6 +174,8 @@ struct geoha_arm_client {
     char last_error[GEOHA__ARM_ERR_MAX];
 };
 
+/* ---- the transport (lib/arm_http.c) ---- */
+
 /* Format a debug line (no-op without a hook). */
 void geoha__arm_debug(struct geoha_arm_client *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -171,7 +184,7 @@ void geoha__arm_debug(struct geoha_arm_client *c, const char *fmt, ...)
 int geoha__arm_fail(struct geoha_arm_client *c, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* One HTTP request, as lib/arm.c sends it. */
+/* One HTTP request, as lib/arm_http.c sends it. */
 struct geoha__arm_req {
     const char *method; /* "GET", "POST", … */
     const char *url;
@@ -204,8 +217,8 @@ void geoha__arm_resp_clear(struct geoha__arm_resp *r);
  * Send with retries (see arm.h) until an answer that is not retryable,
  * the attempts run out or the deadline. Returns 0 with *r holding any
  * non-retryable answer (the caller judges the status), or an error with
- * the last error line set. With rq->bearer, a 401 refreshes the token
- * once.
+ * the last error line set. With rq->bearer, the token comes from
+ * c->token_get, and a 401 that rejects it gets a new one, once.
  */
 int geoha__arm_http(struct geoha_arm_client *c, const struct geoha__arm_req *rq,
                     const struct geoha_deadline *d, struct geoha__arm_resp *r);
@@ -214,7 +227,10 @@ int geoha__arm_http(struct geoha_arm_client *c, const struct geoha__arm_req *rq,
 int geoha__arm_fail_resp(struct geoha_arm_client *c, const char *what,
                          const struct geoha__arm_resp *r);
 
-/* Make sure c->token is usable; force skips memory and cache. */
+/* ---- the token provider (lib/arm_auth.c) ---- */
+
+/* Make sure c->token is usable; force skips memory and cache. The client's
+ * c->token_get. */
 int geoha__arm_token_get(struct geoha_arm_client *c,
                          const struct geoha_deadline *d, bool force);
 

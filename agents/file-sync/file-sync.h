@@ -1,6 +1,9 @@
 /*
- * ocf:geoha:file-sync — shared declarations of the agent (main.c), the
- * rsync command builder (rsync.c) and the sync process (daemon.c).
+ * ocf:geoha:file-sync — shared declarations of the agent (main.c), its
+ * configuration (config.c), the rsync command builder (rsync.c) and the
+ * sync process (daemon.c). Calls run one way: main.c uses config.c and
+ * daemon.c; daemon.c uses config.c and rsync.c; config.c and rsync.c use
+ * only the library.
  */
 #ifndef GEOHA_FILE_SYNC_H
 #define GEOHA_FILE_SYNC_H
@@ -78,6 +81,8 @@ struct fs_conf {
     char state_dir[PATH_MAX];
 };
 
+/* ---- config.c ---- */
+
 /*
  * Fill conf from the loaded parameters. full: also the checks that need
  * the local node in peers. Writes an exit reason naming the parameter and
@@ -85,9 +90,20 @@ struct fs_conf {
  */
 int fs_conf_load(struct geoha_ctx *ctx, struct fs_conf *conf, bool full);
 
+/*
+ * What identifies this instance's sync process, from the resource id and
+ * the node alone (no parameter): rsc, node and state_dir. Stop uses it
+ * even when the parameters are unusable. 0, or -ENAMETOOLONG.
+ */
+int fs_conf_ident(const struct geoha_ctx *ctx, struct fs_conf *conf);
+
 /* Path of a file in the state directory. */
 int fs_state_path(const struct fs_conf *conf, const char *name,
                   char out[PATH_MAX]);
+
+/* Checks for text that goes into the ssh command and the rsync argv. */
+bool fs_word_ok(const char *s, const char *extra);
+bool fs_path_ok(const char *s);
 
 /* ---- rsync.c ---- */
 
@@ -132,10 +148,6 @@ size_t fs_rsync_conflicts(const char *out, void (*fn)(const char *, void *),
 
 /* rsync exit codes that still mean "the tree was copied". */
 bool fs_rsync_ok(int exit_code);
-
-/* Checks for text that goes into the ssh command and the rsync argv. */
-bool fs_word_ok(const char *s, const char *extra);
-bool fs_path_ok(const char *s);
 
 /* ---- daemon.c ---- */
 

@@ -4,9 +4,10 @@
  * rsync runs with an argument vector; the one string it splits itself is
  * the -e remote shell command, so every word that goes into it (key and
  * known_hosts paths, user, port) has been checked to hold no white space,
- * quote, backslash or leading '-' (fs_word_ok, fs_path_ok), and the host
- * cannot start with '-' either. -s (--secluded-args) sends the paths over
- * the rsync protocol, so the remote shell never parses them.
+ * quote, backslash or leading '-' (fs_word_ok, fs_path_ok in config.c),
+ * and the host cannot start with '-' either. -s (--secluded-args) sends
+ * the paths over the rsync protocol, so the remote shell never parses
+ * them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,34 +21,6 @@
 #define RSYNC_IO_TIMEOUT "--timeout=120"
 /* rsync: "partial transfer due to vanished source files". */
 #define RSYNC_EXIT_VANISHED 24
-
-bool
-fs_word_ok(const char *s, const char *extra)
-{
-    if (s == NULL || *s == '\0' || *s == '-' || strlen(s) >= PATH_MAX) {
-        return false;
-    }
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
-            || (*p >= '0' && *p <= '9')) {
-            continue;
-        }
-        if (extra == NULL || strchr(extra, *p) == NULL) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool
-fs_path_ok(const char *s)
-{
-    /* No white space, quotes, backslashes, glob characters or ':': the
-     * path may end up in the -e string (keys) or be globbed by the remote
-     * rsync (directories). */
-    return s != NULL && s[0] == '/' && fs_word_ok(s + 1, "._+@%=,/-")
-           && strstr(s, "/../") == NULL;
-}
 
 int
 fs_backup_stamp(const char *suffix, char *out, size_t size)

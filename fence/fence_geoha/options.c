@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "geoha/arm.h"
 #include "geoha/map.h"
 #include "geoha/util.h"
 
@@ -61,7 +62,6 @@
 static const char *const tm_types[] = { "AzureEndpoints", "ExternalEndpoints",
                                         "NestedEndpoints", NULL };
 static const char *const db_actions[] = { "stop", "none", NULL };
-static const char *const auths[] = { "msi", "secret", "token-file", NULL };
 static const char *const clouds[] = { "public", "china", "usgov", NULL };
 
 /* clang-format off */
@@ -84,8 +84,9 @@ const struct fopt fence_opts_table[O_N] = {
         O_LOGIN, "login", NULL,
         "Client id: the service principal's application id, or a "
         "user-assigned managed identity's client id" },
-    [O_CLIENT_ID] = { "client_id", NULL, 0, FOPT_STRING, NULL, "[appid]",
-        FOPT_HIDDEN, O_LOGIN, NULL, NULL, "Client id (as geoha's agents)" },
+    [O_CLIENT_ID] = { GEOHA_ARM_P_CLIENT_ID, NULL, 0, FOPT_STRING, NULL,
+        "[appid]", FOPT_HIDDEN, O_LOGIN, NULL, NULL,
+        "Client id (as geoha's agents)" },
     [O_PASSWD] = { "passwd", "password", 'p', FOPT_STRING, NULL, "[authkey]",
         FOPT_DEPRECATED | FOPT_REFUSED, O_PASSWD, NULL, NULL,
         "Refused: put the client secret in a root-only secret_file" },
@@ -101,8 +102,9 @@ const struct fopt fence_opts_table[O_N] = {
         "Refused: put the client secret in a root-only secret_file" },
     [O_TENANT] = { "tenantId", "tenantId", 0, FOPT_STRING, NULL, "[name]", 0,
         O_TENANT, NULL, NULL, "Id of the Entra ID (Azure AD) tenant" },
-    [O_TENANT_ALIAS] = { "tenant", NULL, 0, FOPT_STRING, NULL, "[name]",
-        FOPT_HIDDEN, O_TENANT, NULL, NULL, "Tenant (as geoha's agents)" },
+    [O_TENANT_ALIAS] = { GEOHA_ARM_P_TENANT, NULL, 0, FOPT_STRING, NULL,
+        "[name]", FOPT_HIDDEN, O_TENANT, NULL, NULL,
+        "Tenant (as geoha's agents)" },
     [O_SUBSCRIPTION] = { "subscriptionId", "subscriptionId", 0, FOPT_STRING,
         NULL, "[name]", 0, O_SUBSCRIPTION, NULL, NULL,
         "Id of the Azure subscription; the instance metadata service is "
@@ -114,33 +116,33 @@ const struct fopt fence_opts_table[O_N] = {
     [O_MSI] = { "msi", "msi", 0, FOPT_BOOL, NULL, NULL, 0, O_MSI, NULL, NULL,
         "Use the VM's managed identity (the default when no secret_file "
         "or token_file is set)" },
-    [O_AUTH] = { "auth", "auth", 0, FOPT_SELECT, NULL, "[method]", 0, O_AUTH,
-        NULL, auths,
+    [O_AUTH] = { GEOHA_ARM_P_AUTH, GEOHA_ARM_P_AUTH, 0, FOPT_SELECT, NULL,
+        "[method]", 0, O_AUTH, NULL, geoha_arm_auth_choices,
         "Credentials: msi, secret (tenantId, login, secret_file) or "
         "token-file; by default msi, or what secret_file/token_file imply" },
-    [O_SECRET_FILE] = { "secret_file", "secret-file", 0, FOPT_STRING, NULL,
-        "[path]", 0, O_SECRET_FILE, NULL, NULL,
+    [O_SECRET_FILE] = { GEOHA_ARM_P_SECRET_FILE, "secret-file", 0,
+        FOPT_STRING, NULL, "[path]", 0, O_SECRET_FILE, NULL, NULL,
         "File with the service principal's client secret, readable by its "
         "owner (root) only" },
-    [O_TOKEN_FILE] = { "token_file", "token-file", 0, FOPT_STRING, NULL,
-        "[path]", 0, O_TOKEN_FILE, NULL, NULL,
+    [O_TOKEN_FILE] = { GEOHA_ARM_P_TOKEN_FILE, "token-file", 0, FOPT_STRING,
+        NULL, "[path]", 0, O_TOKEN_FILE, NULL, NULL,
         "File with an ARM bearer token, readable by its owner (root) only "
         "(tests, break-glass)" },
     [O_CLOUD] = { "cloud", "cloud", 0, FOPT_SELECT, NULL, "[name]", 0,
         O_CLOUD, NULL, clouds,
         "Azure cloud: public, china or usgov (sets arm_endpoint and "
         "login_endpoint)" },
-    [O_ARM_ENDPOINT] = { "arm_endpoint", "arm-endpoint", 0, FOPT_STRING,
-        "https://management.azure.com", "[url]", 0, O_ARM_ENDPOINT, NULL,
-        NULL, "Azure Resource Manager base URL" },
-    [O_LOGIN_ENDPOINT] = { "login_endpoint", "login-endpoint", 0,
-        FOPT_STRING, "https://login.microsoftonline.com", "[url]", 0,
+    [O_ARM_ENDPOINT] = { GEOHA_ARM_P_ARM_ENDPOINT, "arm-endpoint", 0,
+        FOPT_STRING, GEOHA_ARM_DEFAULT_ARM_ENDPOINT, "[url]", 0,
+        O_ARM_ENDPOINT, NULL, NULL, "Azure Resource Manager base URL" },
+    [O_LOGIN_ENDPOINT] = { GEOHA_ARM_P_LOGIN_ENDPOINT, "login-endpoint", 0,
+        FOPT_STRING, GEOHA_ARM_DEFAULT_LOGIN_ENDPOINT, "[url]", 0,
         O_LOGIN_ENDPOINT, NULL, NULL, "Entra ID token endpoint base URL" },
-    [O_IMDS_ENDPOINT] = { "imds_endpoint", "imds-endpoint", 0, FOPT_STRING,
-        "http://169.254.169.254", "[url]", 0, O_IMDS_ENDPOINT, NULL, NULL,
-        "Instance metadata service base URL" },
-    [O_CA_FILE] = { "ca_file", "ca-file", 0, FOPT_STRING, NULL, "[path]", 0,
-        O_CA_FILE, NULL, NULL,
+    [O_IMDS_ENDPOINT] = { GEOHA_ARM_P_IMDS_ENDPOINT, "imds-endpoint", 0,
+        FOPT_STRING, GEOHA_ARM_DEFAULT_IMDS_ENDPOINT, "[url]", 0,
+        O_IMDS_ENDPOINT, NULL, NULL, "Instance metadata service base URL" },
+    [O_CA_FILE] = { GEOHA_ARM_P_CA_FILE, "ca-file", 0, FOPT_STRING, NULL,
+        "[path]", 0, O_CA_FILE, NULL, NULL,
         "CAs to trust instead of the system's: a PEM file, or a "
         "directory hashed by openssl rehash (TLS is always verified)" },
     [O_SHUTDOWN] = { "shutdown", "shutdown", 0, FOPT_BOOL, "0", NULL, 0,

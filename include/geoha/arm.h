@@ -190,6 +190,14 @@ extern const char *const geoha_arm_auth_choices[];
 /* Number of entries GEOHA_ARM_PARAMS expands to. */
 #define GEOHA_ARM_N_PARAMS 9
 
+/*
+ * The name of ARM parameter i (0 <= i < GEOHA_ARM_N_PARAMS, in
+ * GEOHA_ARM_PARAMS order), NULL past the last: the names
+ * geoha_arm_config_set() and geoha_arm_config_from_ctx() know
+ * (lib/arm_config.c lists them once, with the field each sets).
+ */
+const char *geoha_arm_param_name(size_t i);
+
 /* ---- configuration ---- */
 
 enum geoha_arm_auth {

@@ -1180,6 +1180,36 @@ geoha_arm_params__metadata(void **state)
     free(text);
 }
 
+/* The agents' table (GEOHA_ARM_PARAMS) and the names the library reads
+ * back (geoha_arm_param_name, geoha_arm_config_set) are one list. */
+static void
+geoha_arm_param_name__matches_the_table(void **state)
+{
+    static const struct geoha_param arm[] = { GEOHA_ARM_PARAMS };
+    struct geoha_arm_config cfg;
+    size_t n = sizeof(arm) / sizeof(arm[0]);
+    (void)state;
+
+    assert_int_equal(n, GEOHA_ARM_N_PARAMS);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = geoha_arm_param_name(i);
+
+        assert_non_null(name);
+        assert_string_equal(name, arm[i].name);
+        geoha_arm_config_init(&cfg);
+        assert_int_equal(geoha_arm_config_set(&cfg, name, "msi"), 0);
+    }
+    assert_null(geoha_arm_param_name(n));
+    geoha_arm_config_init(&cfg);
+    assert_int_equal(geoha_arm_config_set(&cfg, GEOHA_ARM_P_CA_FILE, "/x"), 0);
+    assert_string_equal(cfg.ca_file, "/x");
+    assert_int_equal(geoha_arm_config_set(&cfg, GEOHA_ARM_P_TENANT, "t"), 0);
+    assert_string_equal(cfg.tenant, "t");
+    assert_int_equal(geoha_arm_config_set(&cfg, "profile", "p"), -ENOENT);
+    assert_int_equal(geoha_arm_config_set(&cfg, GEOHA_ARM_P_AUTH, "password"),
+                     GEOHA_E_CONFIG);
+}
+
 int
 main(void)
 {
@@ -1209,6 +1239,7 @@ main(void)
         T(geoha_arm_client_new__token_cache_dir),
         T(geoha_arm_config_from_ctx__reads_params),
         T(geoha_arm_params__metadata),
+        T(geoha_arm_param_name__matches_the_table),
     };
 #undef T
 
