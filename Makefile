@@ -21,12 +21,15 @@ BUILD ?= build
 CFLAGS ?= -O2 -g
 LDFLAGS ?=
 
-PKGS := libqb libcurl jansson libmariadb libquorum pacemaker pacemaker-cib \
-        pacemaker-pe_status
+# pacemaker: its headers only (OCF exit codes); the cluster is asked
+# through crm_mon (lib/cib.c).
+PKGS := libqb libcurl libxml-2.0 jansson libmariadb libquorum pacemaker
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libcurl is compiled against but loaded on first use (lib/curl_dl.c), so
-# agents that never talk to Azure do not pay for loading it.
-PKG_LIBS = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)
+# libcurl and libxml2 are compiled against but loaded on first use
+# (lib/curl_dl.c, lib/cib.c), so agents that never talk to Azure or ask
+# the cluster do not pay for loading them.
+PKG_LIBS = $(shell pkg-config --libs \
+             $(filter-out libcurl libxml-2.0,$(PKGS)) 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN := -std=gnu11 -Wall -Wextra -Werror -Wformat=2 -Wshadow \

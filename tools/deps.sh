@@ -9,7 +9,7 @@ corosync-qdevice corosync-qnetd crmsh resource-agents libqb-dev
 libcorosync-common-dev libcmap-dev libquorum-dev libvotequorum-dev
 default-libmysqlclient-dev libcurl4-openssl-dev libjansson-dev
 libcmocka-dev mariadb-server mariadb-client php-cli php-mysql
-libxml2-utils rsync openssh-client openssh-server clang-format
+libxml2-dev libxml2-utils rsync openssh-client openssh-server clang-format
 sbd fence-agents iproute2 inotify-tools procps psmisc python3 curl
 clang-14 libclang-rt-14-dev llvm-14"
 # make deb and tests/deb/run (issue 21): Debian's packaging tools, lintian,

@@ -463,7 +463,9 @@ find_writer(struct geoha_ctx *ctx, const struct cfg *c, int64_t wait_ms,
     int rc;
 
     for (;;) {
-        rc = geoha_cib_promoted_nodes(c->db_resource, nodes, 2, &found);
+        /* the wait bounds the retries; each question, the operation */
+        rc = geoha_cib_promoted_nodes(c->db_resource, &ctx->deadline, nodes, 2,
+                                      &found);
         if (rc == 0 && (found == 1 || wait_ms <= 0)) {
             break;
         }

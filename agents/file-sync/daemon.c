@@ -872,7 +872,9 @@ check_role(struct daemon *d)
 {
     char promoted[GEOHA_NODE_MAX] = "";
     enum role role = ROLE_IDLE;
-    int rc = geoha_cib_promoted_node(d->conf->db_resource, promoted);
+    /* no answer within one check's period: idle until the next check */
+    struct geoha_deadline dl = geoha_deadline_min(NULL, ROLE_CHECK_MS);
+    int rc = geoha_cib_promoted_node(d->conf->db_resource, &dl, promoted);
 
     d->next_role_ms = geoha_now_ms() + ROLE_CHECK_MS;
     if (rc == 0 && strcmp(promoted, d->conf->node) == 0) {

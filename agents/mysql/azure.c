@@ -372,7 +372,8 @@ servers_cover_cluster(const struct az *az, const struct geoha_map *eps)
             return OCF_ERR_CONFIGURED;
         }
     }
-    if (geoha_cib_nodes(nodes, GEOHA_MAP_ENTRIES, &n) != 0) {
+    if (geoha_cib_nodes(&az->ctx->deadline, nodes, GEOHA_MAP_ENTRIES, &n)
+        != 0) {
         n = 0; /* no CIB to ask (run by hand): the map and endpoints */
     }
     for (size_t i = 0; i < n && i < GEOHA_MAP_ENTRIES; i++) {
@@ -965,7 +966,8 @@ monitor_replica(struct az *az, struct marker *mk)
     struct geoha_sql_replica r = { 0 };
     long long max_lag = geoha_param_int(ctx, P_MAX_LAG);
     char why[256] = "";
-    int rc;
+    int ocf; /* the OCF exit code */
+    int rc;  /* a library result */
 
     if (marked(az)) {
         mark_clear(az); /* a replica is not stale: it was reseeded */
@@ -988,20 +990,20 @@ monitor_replica(struct az *az, struct marker *mk)
     if (rc != 0) {
         geoha_exit_reason("Cannot read the replica's state: %s",
                           geoha_sql_error(c));
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
-    rc = OCF_SUCCESS;
+    ocf = OCF_SUCCESS;
     if (!st.read_only) {
         set_score(az, NULL);
         geoha_exit_reason("Azure shows a replica, but the server is writable");
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
     } else if (!r.configured) {
         set_score(az, NULL);
         if (!geoha_streq_ci(me(az)->state, STATE_UPDATING)) {
             geoha_exit_reason("Azure shows a replica, but the server does "
                               "not replicate");
-            rc = OCF_ERR_GENERIC;
+            ocf = OCF_ERR_GENERIC;
         }
     } else if (r.sql != GEOHA_SQL_THREAD_YES) {
         set_score(az, NULL);
@@ -1011,11 +1013,18 @@ monitor_replica(struct az *az, struct marker *mk)
         } else {
             geoha_exit_reason("Replication SQL thread is not running");
         }
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
     } else if (r.io == GEOHA_SQL_THREAD_YES) {
         if (mk->io_lost_ms != 0 && !ctx->probe) {
             mk->io_lost_ms = 0;
-            marker_write(az, mk);
+            rc = marker_write(az, mk);
+            if (rc != 0) {
+                /* the old time stays: a later loss looks older than it
+                 * is, which only ends promotability sooner */
+                geoha_warn("Cannot clear when replication was lost in the "
+                           "state file | path='%s' reason='%s'",
+                           az->marker_path, geoha_strerror(rc));
+            }
         }
         if (r.lag_s >= 0 && r.lag_s <= max_lag) {
             set_score(az,
@@ -1030,16 +1039,28 @@ monitor_replica(struct az *az, struct marker *mk)
         /* cut off from the writer: promotable for max_lag seconds */
         int64_t now = geoha_wall_ms();
         struct geoha_gtid_set *p = NULL, *t = NULL;
-        bool applied = false;
+        bool applied = false, untimed = false;
 
         if (mk->io_lost_ms == 0 && !ctx->probe) {
             mk->io_lost_ms = now;
-            marker_write(az, mk);
             geoha_warn("Replication lost its writer | io_errno=%u "
                        "io_error='%s'",
                        r.io_errno, r.io_error);
+            rc = marker_write(az, mk);
+            if (rc != 0) {
+                geoha_warn("Cannot record when replication was lost in the "
+                           "state file, so this replica is not promotable "
+                           "| path='%s' reason='%s'",
+                           az->marker_path, geoha_strerror(rc));
+                untimed = true;
+            }
         }
-        if (mk->io_lost_ms != 0 && now - mk->io_lost_ms > max_lag * 1000) {
+        if (untimed) {
+            /* without the time of the loss, how stale this replica gets
+             * cannot be told: never promotable meanwhile */
+            set_score(az, NULL);
+        } else if (mk->io_lost_ms != 0
+                   && now - mk->io_lost_ms > max_lag * 1000) {
             set_score(az, NULL);
         } else {
             if (geoha_gtid_set_parse(st.gtid_pos, GEOHA_GTID_ANY, &p) == 0
@@ -1055,7 +1076,7 @@ done:
     geoha_sql_replica_clear(&r);
     geoha_sql_status_clear(&st);
     geoha_sql_close(c);
-    return rc;
+    return ocf;
 }
 
 /*
@@ -1328,10 +1349,21 @@ step_down(struct az *az)
         return;
     }
     if (sql_probe(az, az->me, &st) == SQL_READ_ONLY && st.gtid_pos != NULL) {
-        geoha_dir_ensure(str_or(geoha_param_str(ctx, P_STATE_DIR), D_STATE_DIR),
-                         0700);
-        geoha_file_replace(az->final_path, st.gtid_pos, strlen(st.gtid_pos),
-                           (uid_t)-1, (gid_t)-1, 0600);
+        /* the server is read-only already (S1); the position is also
+         * published below: a file that cannot be written is reported */
+        rc = geoha_dir_ensure(
+            str_or(geoha_param_str(ctx, P_STATE_DIR), D_STATE_DIR), 0700);
+        if (rc == 0) {
+            rc = geoha_file_replace(az->final_path, st.gtid_pos,
+                                    strlen(st.gtid_pos), (uid_t)-1, (gid_t)-1,
+                                    0600);
+        }
+        if (rc != 0) {
+            geoha_warn("Cannot record the final GTID position in state_dir; "
+                       "the server is read-only | path='%s' final_gtid='%s' "
+                       "reason='%s'",
+                       az->final_path, st.gtid_pos, geoha_strerror(rc));
+        }
         if (st.gtid_pos[0] != '\0') {
             geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, az->attr_final,
                               st.gtid_pos, &ctx->deadline, NULL);
@@ -1922,17 +1954,18 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
     bool fenced[GEOHA_MAP_ENTRIES] = { false };
     struct promote_try pt = { 0 };
     int source = -1;
-    int rc;
+    int ocf; /* the OCF exit code */
+    int rc;  /* a library result */
 
-    if (!az_begin(ctx, &az, &rc)) {
+    if (!az_begin(ctx, &az, &ocf)) {
         json_decref(peers);
-        return rc;
+        return ocf;
     }
     if (marked(&az)) {
         geoha_exit_reason("Refusing to promote: this server is marked "
                           "diverged-or-stale; run the reseed action (see %s)",
                           az.mark_path);
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     left = geoha_deadline_left_ms(&ctx->deadline);
@@ -1950,20 +1983,20 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
             geoha_exit_reason("Azure is still working on server '%s' (state "
                               "%s); the next promote carries on",
                               me(&az)->name, me(&az)->state);
-            rc = OCF_ERR_GENERIC;
+            ocf = OCF_ERR_GENERIC;
             goto done;
         }
     }
     if (rc != 0) {
         geoha_exit_reason("Cannot read server '%s' through ARM: %s",
                           me(&az)->name, geoha_arm_why(az.arm, rc));
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     if (me(&az)->gone || !running(me(&az))) {
         geoha_exit_reason("Server '%s' is %s", me(&az)->name,
                           me(&az)->gone ? "gone" : me(&az)->state);
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     others_get(&az);
@@ -1990,7 +2023,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
     }
     if (rc != 0) {
         geoha_exit_reason("The server does not answer over SQL: %s", why);
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     if (r.configured && r.sql != GEOHA_SQL_THREAD_YES && r.sql_errno != 0) {
@@ -1998,7 +2031,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
                           "error %u (%s), so not everything received is "
                           "applied",
                           r.sql_errno, r.sql_error);
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     rc = geoha_gtid_set_parse(r.configured ? r.received : "", GEOHA_GTID_ANY,
@@ -2006,7 +2039,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
     if (rc != 0) {
         geoha_exit_reason("Cannot parse the received GTIDs '%s'",
                           str_or(r.received, ""));
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
 
@@ -2035,7 +2068,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
                                   s->name, s->node, P_OLD_WRITER_ACTION,
                                   OLD_WRITER_NONE);
                 geoha_sql_status_clear(&ps);
-                rc = OCF_ERR_GENERIC;
+                ocf = OCF_ERR_GENERIC;
                 goto done;
             }
             /* read-only first: its final position is then known (S3) */
@@ -2097,7 +2130,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
     rc = geoha_gtid_set_format(t, &target);
     if (rc != 0) {
         geoha_exit_reason("Cannot format the target position");
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
 
@@ -2139,7 +2172,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
                           "time left for it (%s); nothing was changed in "
                           "Azure | applied='%s' needed='%s'",
                           geoha_strerror(rc), str_or(applied, ""), target);
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
 
@@ -2165,7 +2198,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
                 geoha_exit_reason("Refusing to promote: the former writer "
                                   "'%s' of node %s: %s",
                                   s->name, s->node, done_text);
-                rc = OCF_ERR_GENERIC;
+                ocf = OCF_ERR_GENERIC;
                 goto done;
             }
         }
@@ -2198,7 +2231,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
             geoha_exit_reason("Refusing to go on with the promotion of '%s' "
                               "after %d attempt(s): %s",
                               me(&az)->name, pt.attempts, pt.why);
-            rc = OCF_ERR_GENERIC;
+            ocf = OCF_ERR_GENERIC;
             goto done;
         }
         if (rc != 0 && pt.permanent) {
@@ -2209,7 +2242,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
                 "(runbook: \"Azure refuses a promotion\"), then crm resource "
                 "cleanup",
                 me(&az)->name, pt.why);
-            rc = OCF_ERR_GENERIC;
+            ocf = OCF_ERR_GENERIC;
             goto done;
         }
         if (rc != 0) {
@@ -2223,7 +2256,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
                     ? "; Azure may still be working on it: the next promote "
                       "carries on from there"
                     : "; the next promote tries again");
-            rc = OCF_ERR_GENERIC;
+            ocf = OCF_ERR_GENERIC;
             goto done;
         }
         if (pt.attempts > 1) {
@@ -2237,11 +2270,33 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
     if (rc != 0) {
         geoha_exit_reason("Server '%s' does not take writes: %s", me(&az)->name,
                           why);
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
-    marker_write(&az, &mk);
-    set_score(&az, SCORE_WRITER);
+    rc = marker_write(&az, &mk);
+    if (rc != 0) {
+        const char *how = "";
+        int ro;
+
+        /* S1: a writer whose state file does not say so would be taken
+         * for an unpromoted one (and a restart forgets it) */
+        ro = set_read_only(&az, az.me, true, true, &ctx->deadline, &how);
+        geoha_exit_reason(
+            "Cannot write the state file '%s' (%s), so not taking writes%s%s",
+            az.marker_path, geoha_strerror(rc),
+            ro == 0 ? "; the server is read-only again"
+                    : "; and the server could not be made read-only again: ",
+            ro == 0 ? "" : geoha_strerror(ro));
+        ocf = OCF_ERR_GENERIC;
+        goto done;
+    }
+    /* No score here: the promoted monitor that Pacemaker runs right after
+     * this sets SCORE_WRITER. A transient attribute changed by the promote
+     * aborts the transition it runs in, and the drupal starts that follow
+     * the promotion (the end of a switchover's pause) then wait for the
+     * scheduler to run again: measured 50 ms of the pause. Until that
+     * monitor this node keeps its replica score and the old writer has
+     * none (demote removed it), so nothing prefers another node. */
     geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, az.attr_final, NULL,
                       &ctx->deadline, NULL);
     for (size_t i = 0; i < az.n; i++) {
@@ -2271,7 +2326,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
     }
     geoha_notice("Promoted: server '%s' is the writer | applied='%s'",
                  me(&az)->name, str_or(applied, ""));
-    rc = OCF_SUCCESS;
+    ocf = OCF_SUCCESS;
 done:
     json_decref(peers);
     geoha_gtid_set_free(t);
@@ -2281,7 +2336,7 @@ done:
     geoha_sql_status_clear(&st);
     geoha_sql_close(c);
     az_end(&az);
-    return rc;
+    return ocf;
 }
 
 /* ---- reseed (failback) ---- */

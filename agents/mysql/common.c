@@ -8,48 +8,35 @@
 #include <time.h>
 
 #include "geoha/attr.h"
+#include "geoha/cib.h"
 #include "geoha/file.h"
 #include "geoha/gtid.h"
-#include "geoha/proc.h"
 
 #include "mysql.h"
 
 /*
- * crm_resource --locate (which honours CIB_file). Pacemaker's libraries
- * are not linked into the agent on purpose: loading them costs about 7 ms
- * of CPU on every exec, more than a whole native monitor.
+ * lib/cib.c's reader (crm_mon's XML, which honours CIB_file), with the
+ * answers the backends expect: -ENOENT when no node is promoted (or the
+ * resource is unknown), GEOHA_E_STATE when more than one is.
  */
 int
 geoha__mysql_cluster_writer(const char *rsc, const struct geoha_deadline *d,
                             char writer[GEOHA_NODE_MAX])
 {
-    const char *argv[] = { "crm_resource",    "--locate", "--resource", rsc,
-                           "--output-as=xml", NULL };
-    const char *mark = "state=\"promoted\">";
-    struct geoha_proc_result res = { 0 };
-    const char *p;
-    size_t n;
-    int rc;
+    char nodes[2][GEOHA_NODE_MAX];
+    size_t n = 0;
+    int rc = geoha_cib_promoted_nodes(rsc, d, nodes, 2, &n);
 
-    rc = geoha_proc_run(argv, NULL, NULL, 65536, d, &res);
     if (rc != 0) {
         return rc;
     }
-    rc = -ENOENT;
-    p = res.out != NULL ? strstr(res.out, mark) : NULL;
-    if (res.exit_code == 0 && p != NULL) {
-        p += strlen(mark);
-        n = strcspn(p, "<");
-        if (n > 0 && n < GEOHA_NODE_MAX && p[n] == '<') {
-            memcpy(writer, p, n);
-            writer[n] = '\0';
-            rc = 0;
-        } else {
-            rc = GEOHA_E_PROTOCOL;
-        }
+    if (n == 0) {
+        return -ENOENT;
     }
-    geoha_proc_result_clear(&res);
-    return rc;
+    if (n > 1) {
+        return GEOHA_E_STATE;
+    }
+    return geoha_strlcpy(writer, nodes[0], GEOHA_NODE_MAX);
 }
 
 int

@@ -432,8 +432,8 @@ io_thread_alive(const struct agent *a, struct geoha_sql *c,
 
 /*
  * The node where the cluster has this resource promoted (common.c: from
- * crm_resource --locate, which honours CIB_file; only start needs it).
- * -ENOENT when no node is promoted.
+ * lib/cib.c's crm_mon reader, which honours CIB_file). -ENOENT when no
+ * node is promoted, GEOHA_E_STATE when more than one is.
  */
 static int
 cluster_writer(const struct agent *a, char writer[GEOHA_NODE_MAX])
@@ -938,7 +938,14 @@ monitor_replica(struct agent *a, struct geoha_sql *c,
     if (r.io == GEOHA_SQL_THREAD_YES) {
         if (mk->io_lost_ms != 0 && !ctx->probe) {
             mk->io_lost_ms = 0;
-            marker_write(a, mk);
+            rc = marker_write(a, mk);
+            if (rc != 0) {
+                /* the old time stays: a later loss looks older than it
+                 * is, which only ends promotability sooner */
+                geoha_warn("Cannot clear when replication was lost in the "
+                           "state file | path='%s' reason='%s'",
+                           a->marker_path, geoha_strerror(rc));
+            }
         }
         if (r.lag_s >= 0 && r.lag_s <= max_lag) {
             set_score(a,
@@ -957,10 +964,21 @@ monitor_replica(struct agent *a, struct geoha_sql *c,
 
         if (mk->io_lost_ms == 0 && !ctx->probe) {
             mk->io_lost_ms = now;
-            marker_write(a, mk);
             geoha_warn("Replication lost its writer | io_errno=%u "
                        "io_error='%s'",
                        r.io_errno, r.io_error);
+            rc = marker_write(a, mk);
+            if (rc != 0) {
+                /* without the time of the loss, how stale this replica
+                 * gets cannot be told: never promotable meanwhile */
+                set_score(a, NULL);
+                geoha_warn("Cannot record when replication was lost in the "
+                           "state file, so this replica is not promotable "
+                           "| path='%s' reason='%s'",
+                           a->marker_path, geoha_strerror(rc));
+                geoha_sql_replica_clear(&r);
+                return OCF_SUCCESS;
+            }
         }
         lost_for = mk->io_lost_ms != 0 ? now - mk->io_lost_ms : 0;
         if (io_refused(r.io_errno) && lost_for > IO_REFUSED_BOUND_MS) {
@@ -1029,11 +1047,12 @@ action_monitor(struct geoha_ctx *ctx)
     struct marker mk;
     struct geoha_sql *c = NULL;
     struct geoha_sql_status st = { 0 };
-    int rc;
+    int ocf; /* the OCF exit code */
+    int rc;  /* a library result */
 
-    rc = agent_init(ctx, &a);
-    if (rc != OCF_SUCCESS) {
-        return rc;
+    ocf = agent_init(ctx, &a);
+    if (ocf != OCF_SUCCESS) {
+        return ocf;
     }
     if (marker_read(&a, &mk) != 0) {
         geoha_exit_reason("Cannot read the state file '%s'", a.marker_path);
@@ -1061,7 +1080,7 @@ action_monitor(struct geoha_ctx *ctx)
     if (rc != 0) {
         geoha_exit_reason("Cannot read the server state: %s",
                           geoha_sql_error(c));
-        rc = mk.role == ROLE_PROMOTED ? OCF_FAILED_PROMOTED : OCF_ERR_GENERIC;
+        ocf = mk.role == ROLE_PROMOTED ? OCF_FAILED_PROMOTED : OCF_ERR_GENERIC;
         goto done;
     }
     switch (mk.role) {
@@ -1078,15 +1097,15 @@ action_monitor(struct geoha_ctx *ctx)
                               "not started here (no state file '%s'): a "
                               "writer the cluster does not know about",
                               a.marker_path);
-            rc = OCF_ERR_GENERIC;
+            ocf = OCF_ERR_GENERIC;
             break;
         }
-        rc = OCF_NOT_RUNNING;
+        ocf = OCF_NOT_RUNNING;
         break;
     case ROLE_PROMOTED:
         if (st.read_only) {
             geoha_exit_reason("Promoted, but the server is read-only");
-            rc = OCF_FAILED_PROMOTED;
+            ocf = OCF_FAILED_PROMOTED;
             break;
         }
         if (!ctx->probe && !partition_quorate()) {
@@ -1096,32 +1115,50 @@ action_monitor(struct geoha_ctx *ctx)
              * gets here. */
             /* Commits may wait for a semi-sync acknowledgement that will
              * never come: release them (they fail, never acknowledged). */
-            geoha__mysql_read_only_releasing(ctx, c, NULL);
-            geoha_exit_reason("This partition lost quorum: the server was "
-                              "made read-only");
-            rc = OCF_FAILED_PROMOTED;
+            rc = geoha__mysql_read_only_releasing(ctx, c, NULL);
+            if (rc != 0) {
+                geoha_exit_reason("This partition lost quorum, and the "
+                                  "server could not be made read-only: %s",
+                                  rc == GEOHA_E_STATE ? "it did not take"
+                                                      : geoha_sql_error(c));
+            } else {
+                geoha_exit_reason("This partition lost quorum: the server "
+                                  "was made read-only");
+            }
+            ocf = OCF_FAILED_PROMOTED;
             break;
         }
         set_score(&a, SCORE_WRITER);
         if (!ctx->probe) {
             geoha__mysql_semisync_monitor(ctx, c, true);
         }
-        rc = OCF_RUNNING_PROMOTED;
+        ocf = OCF_RUNNING_PROMOTED;
         break;
     case ROLE_UNPROMOTED:
         if (!st.read_only) {
             /* S1: an unpromoted writer is closed at once, then reported */
-            if (!ctx->probe) {
-                geoha_sql_set_read_only(c, true, &ctx->deadline);
-            }
             set_score(&a, NULL);
-            geoha_exit_reason("Unpromoted, but the server was writable%s",
-                              ctx->probe ? "" : "; it was made read-only");
-            rc = OCF_ERR_GENERIC;
+            ocf = OCF_ERR_GENERIC;
+            if (ctx->probe) {
+                geoha_exit_reason("Unpromoted, but the server was writable");
+                break;
+            }
+            rc = geoha_sql_set_read_only(c, true, &ctx->deadline);
+            if (rc != 0) {
+                /* a failure still: Pacemaker's stop tries again, and a
+                 * stop that fails gets the node fenced */
+                geoha_exit_reason("Unpromoted, but the server is writable, "
+                                  "and it could not be made read-only: %s",
+                                  rc == GEOHA_E_STATE ? "it did not take"
+                                                      : geoha_sql_error(c));
+            } else {
+                geoha_exit_reason("Unpromoted, but the server was writable; "
+                                  "it was made read-only");
+            }
             break;
         }
-        rc = monitor_replica(&a, c, &st, &mk);
-        if (rc == OCF_SUCCESS && !ctx->probe) {
+        ocf = monitor_replica(&a, c, &st, &mk);
+        if (ocf == OCF_SUCCESS && !ctx->probe) {
             geoha__mysql_semisync_monitor(ctx, c, false);
         }
         break;
@@ -1129,7 +1166,7 @@ action_monitor(struct geoha_ctx *ctx)
 done:
     geoha_sql_status_clear(&st);
     geoha_sql_close(c);
-    return rc;
+    return ocf;
 }
 
 /* ---- start / stop ---- */
@@ -1477,6 +1514,29 @@ record_decision(const struct agent *a, json_t *j)
     geoha__mysql_record_decision(a->ctx, a->decisions_path, j);
 }
 
+/*
+ * A promote that fails once the server takes writes: read-only again
+ * (commits waiting for a semi-sync acknowledgement are ended, never
+ * acknowledged), and one exit reason, failed plus whether the server is
+ * closed again (S1).
+ */
+static void
+promote_undo(struct geoha_ctx *ctx, struct geoha_sql *c, const char *failed)
+{
+    int rc = geoha__mysql_read_only_releasing(ctx, c, NULL);
+
+    if (rc != 0) {
+        geoha_exit_reason("%s; and the server could not be made read-only "
+                          "again (%s): it takes writes until demote or stop "
+                          "closes it, or fencing",
+                          failed,
+                          rc == GEOHA_E_STATE ? "it did not take"
+                                              : geoha_sql_error(c));
+        return;
+    }
+    geoha_exit_reason("%s; the server is read-only again", failed);
+}
+
 static int
 action_promote(struct geoha_ctx *ctx)
 {
@@ -1490,12 +1550,13 @@ action_promote(struct geoha_ctx *ctx)
     char why[768] = "", when[32];
     int64_t t0 = geoha_now_ms();
     bool source_known = false, forced = false;
-    int rc;
+    int ocf; /* the OCF exit code */
+    int rc;  /* a library result */
 
-    rc = agent_init(ctx, &a);
-    if (rc != OCF_SUCCESS) {
+    ocf = agent_init(ctx, &a);
+    if (ocf != OCF_SUCCESS) {
         json_decref(peers);
-        return rc;
+        return ocf;
     }
     if (quarantined(&a)) {
         geoha_exit_reason("Refusing to promote: this server holds errant "
@@ -1519,7 +1580,7 @@ action_promote(struct geoha_ctx *ctx)
     if (rc != 0) {
         geoha_exit_reason("Cannot read the server state: %s",
                           geoha_sql_error(c));
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     if (r.configured && r.sql != GEOHA_SQL_THREAD_YES && r.sql_errno != 0) {
@@ -1527,14 +1588,14 @@ action_promote(struct geoha_ctx *ctx)
                           "error %u (%s), so not everything received is "
                           "applied",
                           r.sql_errno, r.sql_error);
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     rc = promote_target(&a, c, &r, str_or(r.received, ""), &target,
                         &source_known, peers, why, sizeof(why));
     if (rc != 0) {
         geoha_exit_reason("Refusing to promote: %s", why);
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     /*
@@ -1556,7 +1617,7 @@ action_promote(struct geoha_ctx *ctx)
                 "%s --name %s --update yes --lifetime reboot; then crm "
                 "resource cleanup %s",
                 st.gtid_pos, ctx->node, a.attr_force, a.base);
-            rc = OCF_ERR_GENERIC;
+            ocf = OCF_ERR_GENERIC;
             goto done;
         }
         geoha_warn("Promoting without knowing what this server had "
@@ -1567,7 +1628,7 @@ action_promote(struct geoha_ctx *ctx)
         struct marker cur;
 
         if (marker_read(&a, &cur) == 0 && cur.role == ROLE_PROMOTED) {
-            rc = OCF_SUCCESS; /* promoted already */
+            ocf = OCF_SUCCESS; /* promoted already */
             goto done;
         }
     }
@@ -1577,7 +1638,7 @@ action_promote(struct geoha_ctx *ctx)
             geoha_exit_reason("Refusing to promote: not caught up within the "
                               "timeout (%s) | applied='%s' needed='%s'",
                               geoha_strerror(rc), str_or(applied, ""), target);
-            rc = OCF_ERR_GENERIC;
+            ocf = OCF_ERR_GENERIC;
             goto done;
         }
     } else {
@@ -1596,19 +1657,19 @@ action_promote(struct geoha_ctx *ctx)
                               "replication is not running | applied='%s' "
                               "needed='%s'",
                               st.gtid_pos, target);
-            rc = OCF_ERR_GENERIC;
+            ocf = OCF_ERR_GENERIC;
             goto done;
         }
         applied = strdup(st.gtid_pos);
     }
     if (geoha__mysql_semisync_check(ctx, c, why, sizeof(why)) != 0) {
         geoha_exit_reason("Refusing to promote: %s", why);
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     if (peers_still_safe(&a, why, sizeof(why)) != 0) {
         geoha_exit_reason("Refusing to promote: %s", why);
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     if (r.configured) {
@@ -1619,7 +1680,7 @@ action_promote(struct geoha_ctx *ctx)
         if (rc != 0) {
             geoha_exit_reason("Cannot stop replication: %s",
                               geoha_sql_error(c));
-            rc = OCF_ERR_GENERIC;
+            ocf = OCF_ERR_GENERIC;
             goto done;
         }
     }
@@ -1628,23 +1689,48 @@ action_promote(struct geoha_ctx *ctx)
         rc = geoha_sql_verify_write(c, ctx->node);
     }
     if (rc != 0) {
-        geoha_exit_reason("The server does not take writes: %s",
-                          rc == GEOHA_E_STATE ? "read_only did not clear"
-                                              : geoha_sql_error(c));
-        geoha_sql_set_read_only(c, true, &ctx->deadline);
-        rc = OCF_ERR_GENERIC;
+        char failed[1024];
+
+        geoha_snprintf(failed, sizeof(failed),
+                       "The server does not take writes: %s",
+                       rc == GEOHA_E_STATE ? "read_only did not clear"
+                                           : geoha_sql_error(c));
+        promote_undo(ctx, c, failed);
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     if (geoha__mysql_semisync_promoted(ctx, c, peers, why, sizeof(why)) != 0) {
-        geoha_exit_reason("Semi-synchronous replication cannot be armed, so "
-                          "not taking writes: %s",
-                          why);
-        geoha_sql_set_read_only(c, true, &ctx->deadline);
-        rc = OCF_ERR_GENERIC;
+        char failed[1024];
+
+        geoha_snprintf(failed, sizeof(failed),
+                       "Semi-synchronous replication cannot be armed, so "
+                       "not taking writes: %s",
+                       why);
+        promote_undo(ctx, c, failed);
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
-    marker_write(&a, &mk);
-    set_score(&a, SCORE_WRITER);
+    rc = marker_write(&a, &mk);
+    if (rc != 0) {
+        char failed[1024];
+
+        /* S1: a writer whose state file does not say so would be taken
+         * for an unpromoted one (and a restart forgets it) */
+        geoha_snprintf(failed, sizeof(failed),
+                       "Cannot write the state file '%s' (%s), so not "
+                       "taking writes",
+                       a.marker_path, geoha_strerror(rc));
+        promote_undo(ctx, c, failed);
+        ocf = OCF_ERR_GENERIC;
+        goto done;
+    }
+    /* No score here: the promoted monitor that Pacemaker runs right after
+     * this sets SCORE_WRITER. A transient attribute changed by the promote
+     * aborts the transition it runs in, and the drupal starts that follow
+     * the promotion (the end of a switchover's pause) then wait for the
+     * scheduler to run again: measured 50 ms of the pause. Until that
+     * monitor this node keeps its replica score and the old writer has
+     * none (demote removed it), so nothing prefers another node. */
     geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, a.attr_final, NULL,
                       &ctx->deadline, NULL);
     if (forced) {
@@ -1670,7 +1756,7 @@ action_promote(struct geoha_ctx *ctx)
     }
     geoha_notice("Promoted: this server is the writer | applied='%s'",
                  str_or(applied, ""));
-    rc = OCF_SUCCESS;
+    ocf = OCF_SUCCESS;
 done:
     json_decref(peers);
     free(target);
@@ -1678,7 +1764,7 @@ done:
     geoha_sql_replica_clear(&r);
     geoha_sql_status_clear(&st);
     geoha_sql_close(c);
-    return rc;
+    return ocf;
 }
 
 /* ---- demote ---- */
@@ -1694,11 +1780,12 @@ action_demote(struct geoha_ctx *ctx)
     struct marker was;
     bool was_writer;
     unsigned open = 0;
-    int rc;
+    int ocf; /* the OCF exit code */
+    int rc;  /* a library result */
 
-    rc = agent_init(ctx, &a);
-    if (rc != OCF_SUCCESS) {
-        return rc;
+    ocf = agent_init(ctx, &a);
+    if (ocf != OCF_SUCCESS) {
+        return ocf;
     }
     rc = connect_local(&a, &ctx->deadline, &c);
     if (rc != 0) {
@@ -1720,7 +1807,7 @@ action_demote(struct geoha_ctx *ctx)
         geoha_exit_reason("Cannot make the server read-only: %s",
                           rc == GEOHA_E_STATE ? "it did not take"
                                               : geoha_sql_error(c));
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     wd = geoha_deadline_min(&ctx->deadline, WRITES_WAIT_MAX_MS);
@@ -1734,13 +1821,26 @@ action_demote(struct geoha_ctx *ctx)
     if (rc != 0) {
         geoha_exit_reason("Cannot read the final GTID position: %s",
                           geoha_sql_error(c));
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     if (was_writer) {
-        geoha_dir_ensure(geoha_param_str(ctx, P_STATE_DIR), 0700);
-        geoha_file_replace(a.final_path, st.gtid_pos, strlen(st.gtid_pos),
-                           (uid_t)-1, (gid_t)-1, 0600);
+        /* the server is read-only already (S1); the position is also
+         * published below, and promote asks the read-only server itself
+         * first: a file that cannot be written is reported, not fatal */
+        rc = geoha_dir_ensure(
+            str_or(geoha_param_str(ctx, P_STATE_DIR), D_STATE_DIR), 0700);
+        if (rc == 0) {
+            rc = geoha_file_replace(a.final_path, st.gtid_pos,
+                                    strlen(st.gtid_pos), (uid_t)-1, (gid_t)-1,
+                                    0600);
+        }
+        if (rc != 0) {
+            geoha_warn("Cannot record the final GTID position in state_dir; "
+                       "the server is read-only | path='%s' final_gtid='%s' "
+                       "reason='%s'",
+                       a.final_path, st.gtid_pos, geoha_strerror(rc));
+        }
     }
     if (was_writer && st.gtid_pos[0] != '\0') {
         rc = geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, a.attr_final,
@@ -1755,16 +1855,16 @@ action_demote(struct geoha_ctx *ctx)
     if (rc != 0) {
         geoha_exit_reason("Cannot write the state file '%s': %s", a.marker_path,
                           geoha_strerror(rc));
-        rc = OCF_ERR_GENERIC;
+        ocf = OCF_ERR_GENERIC;
         goto done;
     }
     set_score(&a, NULL);
     geoha_notice("Demoted: read-only | final_gtid='%s'", st.gtid_pos);
-    rc = OCF_SUCCESS;
+    ocf = OCF_SUCCESS;
 done:
     geoha_sql_status_clear(&st);
     geoha_sql_close(c);
-    return rc;
+    return ocf;
 }
 
 /* ---- notify ---- */

@@ -70,7 +70,9 @@ int geoha__mysql_marker_write(const char *path, const struct marker *m);
 
 /*
  * The node where the cluster has resource rsc (without ":N") promoted,
- * from crm_resource --locate. -ENOENT when no node is promoted.
+ * from lib/cib.c's reader. -ENOENT when no node is promoted,
+ * GEOHA_E_STATE when more than one is, another error when the cluster
+ * cannot be asked.
  */
 int geoha__mysql_cluster_writer(const char *rsc, const struct geoha_deadline *d,
                                 char writer[GEOHA_NODE_MAX]);
