@@ -2,11 +2,12 @@
  * fence_geoha: the fence agent for Azure virtual machines, with fabric
  * fencing (Traffic Manager endpoint, MySQL flexible server).
  *
- * Options come from options.c; this file sets up the ARM client and runs
- * one action. off and reboot run their fabric steps in child processes
- * beside the power-off (see "fabric fencing" below); the fenced VM's
- * region gets region_timeout to answer at all. Only main() returns fence
- * exit codes; everything below returns library result codes (0 or
+ * Options come from options.c, typed and checked once by config.c
+ * (struct fence_config); this file sets up the ARM client and runs one
+ * action of its action table (fence_actions[]). off and reboot run their fabric
+ * steps in child processes beside the power-off (see "fabric fencing" below);
+ * the fenced VM's region gets region_timeout to answer at all. Only main()
+ * returns fence exit codes; everything below returns library result codes (0 or
  * negative), turned into an exit code by fence_exit().
  */
 #include <errno.h>
@@ -47,11 +48,6 @@
 #define PROVIDER_TM "Microsoft.Network/trafficmanagerprofiles"
 #define PROVIDER_DB "Microsoft.DBforMySQL/flexibleServers"
 
-#define CLOUD_CHINA_ARM "https://management.chinacloudapi.cn"
-#define CLOUD_CHINA_LOGIN "https://login.chinacloudapi.cn"
-#define CLOUD_USGOV_ARM "https://management.usgovcloudapi.net"
-#define CLOUD_USGOV_LOGIN "https://login.microsoftonline.us"
-
 /* The least time a last look at an operation is given. */
 #define LAST_LOOK_MS 2000
 
@@ -75,18 +71,13 @@ static const char *const power_names[] = {
 };
 
 struct fence {
-    struct fence_opts *o;
-    const char *action;
-    struct geoha_arm_config cfg;
+    const struct fence_config *c; /* what the options say; read only */
     struct geoha_arm_client *arm;
-    char *sub; /* owned */
-    char *rg;  /* owned */
-    const char *plug;
-    const char *target; /* fabric map key: nodename, else plug */
+    char *sub;        /* owned */
+    char *rg;         /* owned */
+    const char *plug; /* the VM at hand (list-status: each in turn) */
     char vm[GEOHA_ARM_PATH_MAX];
-    int64_t poll_ms;
-    const char *debug_file;
-    bool verbose;
+    bool off;          /* status: the VM is off */
     char err[ERR_MAX]; /* the last failure, for the operator */
 };
 
@@ -110,17 +101,17 @@ fail(struct fence *f, int rc, const char *what)
 static void
 debug_hook(void *arg, const char *line)
 {
-    struct fence *f = arg;
+    const struct fence_config *c = arg;
 
-    if (f->verbose) {
+    if (c->verbose) {
         geoha_debug("%s", line);
     }
-    if (f->debug_file != NULL) {
+    if (c->debug_file != NULL) {
         char stamp[512];
 
         geoha_snprintf(stamp, sizeof(stamp), "%lld %s",
                        (long long)geoha_wall_ms(), line);
-        (void)geoha_file_append_line(f->debug_file, stamp, 0600);
+        (void)geoha_file_append_line(c->debug_file, stamp, 0600);
     }
 }
 
@@ -141,229 +132,6 @@ deadline_s(long long seconds)
 
 /* ---- set-up ---- */
 
-/* Choose the credentials from msi / auth / secret_file / token_file. */
-static int
-setup_auth(struct fence *f, char *err, size_t errlen)
-{
-    struct fence_opts *o = f->o;
-    bool msi = fence_opt_bool(o, O_MSI);
-    const char *auth = fence_opt(o, O_AUTH);
-    bool has_secret = fence_opt_given(o, O_SECRET_FILE);
-    bool has_token = fence_opt_given(o, O_TOKEN_FILE);
-
-    if (msi && (has_secret || has_token)) {
-        geoha_snprintf(err, errlen,
-                       "msi=1 cannot be combined with secret_file or "
-                       "token_file");
-        return GEOHA_E_CONFIG;
-    }
-    if (msi && auth != NULL && strcmp(auth, GEOHA_ARM_AUTH_MSI_S) != 0) {
-        geoha_snprintf(err, errlen, "msi=1 contradicts auth='%s'", auth);
-        return GEOHA_E_CONFIG;
-    }
-    if (auth == NULL) {
-        auth = has_secret  ? GEOHA_ARM_AUTH_SECRET_S
-               : has_token ? GEOHA_ARM_AUTH_TOKEN_FILE_S
-                           : GEOHA_ARM_AUTH_MSI_S;
-    }
-    if (geoha_arm_config_set(&f->cfg, GEOHA_ARM_P_AUTH, auth) != 0) {
-        geoha_snprintf(err, errlen, "auth='%s' is not a credential method",
-                       auth);
-        return GEOHA_E_CONFIG;
-    }
-    return 0;
-}
-
-/* Build the ARM configuration from the options; no I/O but file checks. */
-static int
-setup_config(struct fence *f, bool files, char *err, size_t errlen)
-{
-    struct fence_opts *o = f->o;
-    const char *cloud = fence_opt(o, O_CLOUD);
-    const char *s;
-    int rc;
-
-    geoha_arm_config_init(&f->cfg);
-    rc = setup_auth(f, err, errlen);
-    if (rc != 0) {
-        return rc;
-    }
-    if (cloud != NULL && strcmp(cloud, "china") == 0) {
-        f->cfg.arm_endpoint = CLOUD_CHINA_ARM;
-        f->cfg.login_endpoint = CLOUD_CHINA_LOGIN;
-    } else if (cloud != NULL && strcmp(cloud, "usgov") == 0) {
-        f->cfg.arm_endpoint = CLOUD_USGOV_ARM;
-        f->cfg.login_endpoint = CLOUD_USGOV_LOGIN;
-    }
-    /* Explicit endpoints win over the cloud's. */
-    if (fence_opt_given(o, O_ARM_ENDPOINT)) {
-        f->cfg.arm_endpoint = fence_opt(o, O_ARM_ENDPOINT);
-    }
-    if (fence_opt_given(o, O_LOGIN_ENDPOINT)) {
-        f->cfg.login_endpoint = fence_opt(o, O_LOGIN_ENDPOINT);
-    }
-    if (fence_opt_given(o, O_IMDS_ENDPOINT)) {
-        f->cfg.imds_endpoint = fence_opt(o, O_IMDS_ENDPOINT);
-    }
-    f->cfg.tenant = fence_opt(o, O_TENANT);
-    f->cfg.client_id = fence_opt(o, O_LOGIN);
-    f->cfg.secret_file = fence_opt(o, O_SECRET_FILE);
-    f->cfg.token_file = fence_opt(o, O_TOKEN_FILE);
-    f->cfg.ca_file = fence_opt(o, O_CA_FILE);
-    f->cfg.user_agent = AGENT_NAME "/" GEOHA_VERSION;
-    f->cfg.debug_fn = debug_hook;
-    f->cfg.debug_arg = f;
-    rc = geoha_arm_config_check(&f->cfg, files, err, errlen);
-    if (rc != 0) {
-        return rc;
-    }
-
-    if (fence_opt_bool(o, O_NETWORK_FENCING)) {
-        geoha_snprintf(err, errlen,
-                       "network_fencing is not supported by fence_geoha; "
-                       "use tm_profile/tm_endpoints and db_servers");
-        return GEOHA_E_CONFIG;
-    }
-    s = fence_opt(o, O_SUBSCRIPTION);
-    if (s != NULL && !geoha_arm_name_valid(s)) {
-        geoha_snprintf(err, errlen, "subscriptionId='%s' is not valid", s);
-        return GEOHA_E_CONFIG;
-    }
-    s = fence_opt(o, O_RG);
-    if (s != NULL && !geoha_arm_name_valid(s)) {
-        geoha_snprintf(err, errlen, "resourceGroup='%s' is not valid", s);
-        return GEOHA_E_CONFIG;
-    }
-    if (f->plug != NULL && !geoha_arm_name_valid(f->plug)) {
-        geoha_snprintf(err, errlen,
-                       "plug='%s' is not a virtual machine name (one name; "
-                       "letters, digits, '.', '_', '-', '(', ')')",
-                       f->plug);
-        return GEOHA_E_CONFIG;
-    }
-    return 0;
-}
-
-/* An option's value, NULL when it is not given or empty ("key=", which a
- * rendered configuration may hold for an unused option). */
-static const char *
-opt_set(const struct fence *f, enum fopt_id id)
-{
-    const char *s = fence_opt(f->o, id);
-
-    return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
-/* A fabric map option: parsed, or absent (m->n == 0). */
-static int
-parse_map(struct fence *f, enum fopt_id id, struct geoha_map *m, char *err,
-          size_t errlen)
-{
-    const char *s = fence_opt(f->o, id);
-
-    memset(m, 0, sizeof(*m));
-    if (s == NULL || s[0] == '\0') {
-        return 0;
-    }
-    if (geoha_map_parse(s, m) != 0) {
-        geoha_snprintf(err, errlen,
-                       "%s='%s' is not a list of node=value pairs (unique "
-                       "nodes, at most %d)",
-                       fence_opts_table[id].name, s, GEOHA_MAP_ENTRIES);
-        return GEOHA_E_CONFIG;
-    }
-    for (size_t i = 0; i < m->n; i++) {
-        const char *v = m->e[i].value;
-
-        if (v[0] == '/' ? geoha_arm_id_check(v) != 0
-                        : !geoha_arm_name_valid(v)) {
-            geoha_snprintf(err, errlen,
-                           "%s: '%s' is neither a resource name nor a "
-                           "resource id",
-                           fence_opts_table[id].name, v);
-            return GEOHA_E_CONFIG;
-        }
-    }
-    return 0;
-}
-
-/* The fabric options, checked against each other. */
-static int
-check_fabric(struct fence *f, char *err, size_t errlen)
-{
-    struct geoha_map tm;
-    struct geoha_map db;
-    const char *profile = fence_opt(f->o, O_TM_PROFILE);
-    const char *s;
-    int rc;
-
-    rc = parse_map(f, O_TM_ENDPOINTS, &tm, err, errlen);
-    if (rc == 0) {
-        rc = parse_map(f, O_DB_SERVERS, &db, err, errlen);
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    if ((profile != NULL && profile[0] != '\0') != (tm.n > 0)) {
-        geoha_snprintf(err, errlen,
-                       "tm_profile and tm_endpoints must be set together");
-        return GEOHA_E_CONFIG;
-    }
-    if (profile != NULL && profile[0] != '\0'
-        && (profile[0] == '/' ? geoha_arm_id_check(profile) != 0
-                              : !geoha_arm_name_valid(profile))) {
-        geoha_snprintf(err, errlen,
-                       "tm_profile='%s' is neither a profile name nor a "
-                       "resource id",
-                       profile);
-        return GEOHA_E_CONFIG;
-    }
-    for (size_t i = 0; i < tm.n; i++) {
-        if (!geoha_arm_name_valid(tm.e[i].value)) {
-            geoha_snprintf(err, errlen,
-                           "tm_endpoints: '%s' is not an endpoint name",
-                           tm.e[i].value);
-            return GEOHA_E_CONFIG;
-        }
-    }
-    s = opt_set(f, O_TM_RG);
-    if (s != NULL && !geoha_arm_name_valid(s)) {
-        geoha_snprintf(err, errlen, "tm_resource_group='%s' is not valid", s);
-        return GEOHA_E_CONFIG;
-    }
-    s = opt_set(f, O_DB_RG);
-    if (s != NULL && !geoha_arm_name_valid(s)) {
-        geoha_snprintf(err, errlen, "db_resource_group='%s' is not valid", s);
-        return GEOHA_E_CONFIG;
-    }
-    return 0;
-}
-
-/* Everything validate-all checks, and every action checks first. */
-static int
-validate(struct fence *f, bool files, bool need_plug)
-{
-    char err[ERR_MAX] = "";
-    int rc;
-
-    rc = setup_config(f, files, err, sizeof(err));
-    if (rc == 0) {
-        rc = check_fabric(f, err, sizeof(err));
-    }
-    if (rc == 0 && need_plug && f->plug == NULL) {
-        geoha_snprintf(err, sizeof(err),
-                       "Action '%s' needs the virtual machine: set plug "
-                       "(or port)",
-                       f->action);
-        rc = GEOHA_E_CONFIG;
-    }
-    if (rc != 0) {
-        geoha_strlcpy(f->err, err[0] != '\0' ? err : geoha_strerror(rc),
-                      sizeof(f->err));
-    }
-    return rc;
-}
-
 /* Create the client, find subscription and resource group (IMDS). */
 
 /*
@@ -376,10 +144,11 @@ static int
 arm_client_new(const struct fence *f, char *err, size_t errlen,
                struct geoha_arm_client **out)
 {
-    int rc = geoha_arm_client_new(&f->cfg, err, errlen, out);
+    int rc = geoha_arm_client_new(&f->c->arm, err, errlen, out);
 
-    if (rc == -EACCES && (f->cfg.cache_dir == NULL || f->cfg.cache_dir[0])) {
-        struct geoha_arm_config cfg = f->cfg;
+    if (rc == -EACCES
+        && (f->c->arm.cache_dir == NULL || f->c->arm.cache_dir[0])) {
+        struct geoha_arm_config cfg = f->c->arm;
 
         geoha_warn("Fencing goes on without a token cache | reason='%s'", err);
         cfg.cache_dir = "";
@@ -394,8 +163,8 @@ connect_arm(struct fence *f, const struct geoha_deadline *d)
 {
     char err[ERR_MAX] = "";
     json_t *j = NULL;
-    const char *sub = fence_opt(f->o, O_SUBSCRIPTION);
-    const char *rg = fence_opt(f->o, O_RG);
+    const char *sub = f->c->subscription;
+    const char *rg = f->c->resource_group;
     int rc;
 
     rc = arm_client_new(f, err, sizeof(err), &f->arm);
@@ -515,8 +284,7 @@ power_read(struct fence *f, const struct geoha_deadline *d, enum power *out)
 static struct geoha_deadline
 region_deadline(const struct fence *f, const struct geoha_deadline *outer)
 {
-    return geoha_deadline_min(outer,
-                              fence_opt_ll(f->o, O_REGION_TIMEOUT) * 1000);
+    return geoha_deadline_min(outer, f->c->region_timeout_s * 1000);
 }
 
 /* Whole seconds, rounded up, from now to d (for messages). */
@@ -568,7 +336,7 @@ power_wait(struct fence *f, bool want_off, const struct geoha_deadline *d,
         if (want_off ? power_off(p) : p == PS_RUNNING) {
             return 0;
         }
-        if (geoha_deadline_left_ms(d) < f->poll_ms + 100) {
+        if (geoha_deadline_left_ms(d) < f->c->poll_ms + 100) {
             geoha_snprintf(f->err, sizeof(f->err),
                            "The VM is still %s after %lld s (waiting for "
                            "%s; power_timeout)",
@@ -578,7 +346,7 @@ power_wait(struct fence *f, bool want_off, const struct geoha_deadline *d,
             return GEOHA_E_DEADLINE;
         }
         geoha_debug("VM is %s; waiting | vm='%s'", power_names[p], f->plug);
-        geoha_sleep_ms(d, f->poll_ms);
+        geoha_sleep_ms(d, f->c->poll_ms);
     }
 }
 
@@ -596,9 +364,8 @@ power_change(struct fence *f, bool off, const struct geoha_deadline *d)
     int rc;
 
     if (off) {
-        rc = geoha_snprintf(
-            path, sizeof(path), "%s/powerOff?skipShutdown=%s", f->vm,
-            fence_opt_bool(f->o, O_SHUTDOWN) ? "false" : "true");
+        rc = geoha_snprintf(path, sizeof(path), "%s/powerOff?skipShutdown=%s",
+                            f->vm, f->c->shutdown ? "false" : "true");
     } else {
         rc = geoha_snprintf(path, sizeof(path), "%s/start", f->vm);
     }
@@ -733,8 +500,8 @@ map_target(struct fence *f, const struct geoha_map *m)
 {
     const char *v = NULL;
 
-    if (f->target != NULL) {
-        v = geoha_map_get(m, f->target);
+    if (f->c->target != NULL) {
+        v = geoha_map_get(m, f->c->target);
     }
     if (v == NULL && f->plug != NULL) {
         v = geoha_map_get(m, f->plug);
@@ -760,34 +527,30 @@ resource_path(char *dst, size_t size, const char *sub, const char *rg,
 static enum outcome
 step_tm(struct fence *f, int rfd)
 {
-    struct geoha_deadline d = deadline_s(fence_opt_ll(f->o, O_FABRIC_TIMEOUT));
-    struct geoha_map m;
-    char err[ERR_MAX];
+    const struct fence_tm *tm = &f->c->tm;
+    struct geoha_deadline d = deadline_s(f->c->fabric_timeout_s);
     char base[GEOHA_ARM_PATH_MAX];
     char path[GEOHA_ARM_PATH_MAX];
-    const char *profile = fence_opt(f->o, O_TM_PROFILE);
-    const char *rg = opt_set(f, O_TM_RG);
-    const char *type = fence_opt(f->o, O_TM_TYPE);
+    const char *profile = tm->profile;
     const char *ep;
     json_t *body = NULL;
     int rc;
 
     (void)rfd; /* one request: its final report is all there is */
-    if (profile == NULL || profile[0] == '\0'
-        || parse_map(f, O_TM_ENDPOINTS, &m, err, sizeof(err)) != 0) {
+    if (profile == NULL) {
         return OC_NOT_CONFIGURED;
     }
-    ep = map_target(f, &m);
+    ep = map_target(f, &tm->endpoints);
     if (ep == NULL) {
         geoha_err("Fabric fencing: no Traffic Manager endpoint for the "
                   "target in tm_endpoints | node='%s' plug='%s'",
-                  f->target != NULL ? f->target : "", f->plug);
+                  f->c->target != NULL ? f->c->target : "", f->plug);
         return OC_UNMAPPED;
     }
-    rc = resource_path(base, sizeof(base), f->sub, rg != NULL ? rg : f->rg,
-                       PROVIDER_TM, profile);
+    rc = resource_path(base, sizeof(base), f->sub,
+                       tm->rg != NULL ? tm->rg : f->rg, PROVIDER_TM, profile);
     if (rc == 0) {
-        rc = geoha_snprintf(path, sizeof(path), "%s/%s/%s", base, type, ep);
+        rc = geoha_snprintf(path, sizeof(path), "%s/%s/%s", base, tm->type, ep);
     }
     body = json_pack("{s:{s:s}}", "properties", "endpointStatus", "Disabled");
     if (rc != 0 || body == NULL) {
@@ -825,15 +588,13 @@ step_tm(struct fence *f, int rfd)
 static enum outcome
 step_db(struct fence *f, int rfd)
 {
-    struct geoha_deadline d = deadline_s(fence_opt_ll(f->o, O_FABRIC_TIMEOUT));
+    const struct fence_db *db = &f->c->db;
+    struct geoha_deadline d = deadline_s(f->c->fabric_timeout_s);
     struct geoha_deadline rd = region_deadline(f, &d);
     long long bound_s = seconds_left(&rd);
-    struct geoha_map m;
     struct geoha_arm_op op;
-    char err[ERR_MAX];
     char path[GEOHA_ARM_PATH_MAX];
     char stop[GEOHA_ARM_PATH_MAX + 8];
-    const char *rg = opt_set(f, O_DB_RG);
     const char *server;
     char role[32] = "";
     char state[32] = "";
@@ -842,19 +603,18 @@ step_db(struct fence *f, int rfd)
     enum outcome oc;
     int rc;
 
-    if (strcmp(fence_opt(f->o, O_DB_ACTION), "none") == 0
-        || parse_map(f, O_DB_SERVERS, &m, err, sizeof(err)) != 0 || m.n == 0) {
+    if (!db->stop || db->servers.n == 0) {
         return OC_NOT_CONFIGURED;
     }
-    server = map_target(f, &m);
+    server = map_target(f, &db->servers);
     if (server == NULL) {
         geoha_err("Fabric fencing: no database server for the target in "
                   "db_servers | node='%s' plug='%s'",
-                  f->target != NULL ? f->target : "", f->plug);
+                  f->c->target != NULL ? f->c->target : "", f->plug);
         return OC_UNMAPPED;
     }
-    rc = resource_path(path, sizeof(path), f->sub, rg != NULL ? rg : f->rg,
-                       PROVIDER_DB, server);
+    rc = resource_path(path, sizeof(path), f->sub,
+                       db->rg != NULL ? db->rg : f->rg, PROVIDER_DB, server);
     if (rc != 0) {
         geoha_err("Fabric fencing: cannot build the database server's path "
                   "| server='%s'",
@@ -1143,16 +903,15 @@ fabric_join(struct worker *tm, struct worker *db, bool off,
 }
 
 static bool
-tm_configured(struct fence *f)
+tm_configured(const struct fence *f)
 {
-    return opt_set(f, O_TM_PROFILE) != NULL;
+    return f->c->tm.profile != NULL;
 }
 
 static bool
-db_configured(struct fence *f)
+db_configured(const struct fence *f)
 {
-    return opt_set(f, O_DB_SERVERS) != NULL
-           && strcmp(fence_opt(f->o, O_DB_ACTION), "none") != 0;
+    return f->c->db.servers.n > 0 && f->c->db.stop;
 }
 
 /* ---- actions ---- */
@@ -1165,8 +924,8 @@ static void
 off_summary(struct fence *f, int rc, const struct worker *tm,
             const struct worker *db, enum outcome power)
 {
-    const char *who =
-        f->target != NULL && f->target[0] != '\0' ? f->target : f->plug;
+    const char *target = f->c->target;
+    const char *who = target != NULL && target[0] != '\0' ? target : f->plug;
     char steps[160];
     char why[ERR_MAX];
 
@@ -1205,10 +964,9 @@ do_off(struct fence *f, bool *already)
     *already = false;
     worker_init(&tm, "tm_endpoint");
     worker_init(&db, "db_server");
-    fd = deadline_s(fence_opt_ll(f->o, O_FABRIC_TIMEOUT));
+    fd = deadline_s(f->c->fabric_timeout_s);
     if (tm_configured(f) || db_configured(f)) {
-        struct geoha_deadline ad =
-            deadline_s(fence_opt_ll(f->o, O_API_TIMEOUT));
+        struct geoha_deadline ad = deadline_s(f->c->api_timeout_s);
 
         /* One token for all: the steps' processes find it in the cache
          * (or the token file) instead of each asking for one. */
@@ -1220,7 +978,7 @@ do_off(struct fence *f, bool *already)
     if (db_configured(f)) {
         worker_run(f, &db, step_db);
     }
-    pd = deadline_s(fence_opt_ll(f->o, O_POWER_TIMEOUT));
+    pd = deadline_s(f->c->power_timeout_s);
     rc = power_read_first(f, &pd, &p, &silent);
     if (rc != 0) {
         power_oc = silent ? OC_NO_ANSWER : OC_FAILED;
@@ -1232,8 +990,7 @@ do_off(struct fence *f, bool *already)
         /* The region has answered: the power-off and its confirmation
          * get power_timeout. */
         geoha_info("Powering off | vm='%s' state=%s shutdown=%s", f->plug,
-                   power_names[p],
-                   fence_opt_bool(f->o, O_SHUTDOWN) ? "graceful" : "skipped");
+                   power_names[p], f->c->shutdown ? "graceful" : "skipped");
         rc = power_change(f, true, &pd);
         power_oc = rc == 0                  ? OC_CONFIRMED
                    : rc == GEOHA_E_DEADLINE ? OC_TIMED_OUT
@@ -1250,8 +1007,8 @@ do_off(struct fence *f, bool *already)
 static int
 do_on(struct fence *f, bool *already)
 {
-    long long tries = fence_opt_ll(f->o, O_RETRY_ON);
-    struct geoha_deadline pd = deadline_s(fence_opt_ll(f->o, O_POWER_TIMEOUT));
+    long long tries = f->c->retry_on;
+    struct geoha_deadline pd = deadline_s(f->c->power_timeout_s);
     enum power p = PS_UNKNOWN;
     bool silent = false;
     int rc;
@@ -1270,7 +1027,7 @@ do_on(struct fence *f, bool *already)
             geoha_warn("Power-on attempt %lld of %lld failed; retrying | "
                        "vm='%s' error='%s'",
                        i, tries, f->plug, f->err);
-            pd = deadline_s(fence_opt_ll(f->o, O_POWER_TIMEOUT));
+            pd = deadline_s(f->c->power_timeout_s);
         }
         rc = power_change(f, false, &pd);
         if (rc == 0) {
@@ -1298,7 +1055,7 @@ action_off(struct fence *f)
     int rc = do_off(f, &already);
 
     if (rc == 0) {
-        sleep_s(already ? 0 : fence_opt_ll(f->o, O_POWER_WAIT));
+        sleep_s(already ? 0 : f->c->power_wait_s);
         printf("Success: %s\n", already ? "Already OFF" : "Powered OFF");
     }
     return rc;
@@ -1311,7 +1068,7 @@ action_on(struct fence *f)
     int rc = do_on(f, &already);
 
     if (rc == 0) {
-        sleep_s(already ? 0 : fence_opt_ll(f->o, O_POWER_WAIT));
+        sleep_s(already ? 0 : f->c->power_wait_s);
         printf("Success: %s\n", already ? "Already ON" : "Powered ON");
     }
     return rc;
@@ -1358,7 +1115,7 @@ follow_power_on(struct fence *f)
     if (arm_client_new(f, err, sizeof(err), &f->arm) != 0) {
         _exit(0);
     }
-    pd = deadline_s(fence_opt_ll(f->o, O_POWER_TIMEOUT));
+    pd = deadline_s(f->c->power_timeout_s);
     if (power_wait(f, false, &pd, &p) == 0) {
         geoha_notice("After the reboot's fencing the VM runs again | vm='%s'",
                      f->plug);
@@ -1394,8 +1151,8 @@ action_reboot(struct fence *f)
     if (rc != 0) {
         return rc;
     }
-    sleep_s(fence_opt_ll(f->o, O_POWER_WAIT));
-    pd = deadline_s(fence_opt_ll(f->o, O_API_TIMEOUT));
+    sleep_s(f->c->power_wait_s);
+    pd = deadline_s(f->c->api_timeout_s);
     geoha_arm_op_init(&op);
     rc = geoha_snprintf(path, sizeof(path), "%s/start", f->vm);
     if (rc == 0) {
@@ -1419,9 +1176,9 @@ action_reboot(struct fence *f)
 }
 
 static int
-action_status(struct fence *f, bool *off)
+action_status(struct fence *f)
 {
-    struct geoha_deadline d = deadline_s(fence_opt_ll(f->o, O_API_TIMEOUT));
+    struct geoha_deadline d = deadline_s(f->c->api_timeout_s);
     enum power p = PS_UNKNOWN;
     bool silent = false;
     int rc = power_read_first(f, &d, &p, &silent);
@@ -1439,14 +1196,14 @@ action_status(struct fence *f, bool *off)
     }
     printf("Status: %s\n", power_off(p) ? "OFF" : "ON");
     geoha_debug("Status | vm='%s' state=%s", f->plug, power_names[p]);
-    *off = power_off(p);
+    f->off = power_off(p);
     return 0;
 }
 
 static int
 action_monitor(struct fence *f)
 {
-    struct geoha_deadline d = deadline_s(fence_opt_ll(f->o, O_API_TIMEOUT));
+    struct geoha_deadline d = deadline_s(f->c->api_timeout_s);
     struct geoha_deadline rd;
     char path[GEOHA_ARM_PATH_MAX];
     enum power p;
@@ -1506,10 +1263,10 @@ region_mark_silent(struct silent_regions *s, const char *loc)
  * UNKNOWN without asking, so a region outage costs region_timeout once.
  */
 static int
-action_list(struct fence *f, bool with_status)
+list_vms(struct fence *f, bool with_status)
 {
-    struct geoha_deadline d = deadline_s(fence_opt_ll(f->o, O_API_TIMEOUT));
-    const char *sep = fence_opt(f->o, O_SEPARATOR);
+    struct geoha_deadline d = deadline_s(f->c->api_timeout_s);
+    const char *sep = f->c->separator;
     char path[GEOHA_ARM_PATH_MAX];
     struct silent_regions silent = { .n = 0 };
     json_t *list = NULL;
@@ -1561,19 +1318,60 @@ action_list(struct fence *f, bool with_status)
     return 0;
 }
 
-static void
-log_setup(struct fence *f)
+static int
+action_list(struct fence *f)
 {
-    const char *rsc = f->plug != NULL ? f->plug : AGENT_NAME;
+    return list_vms(f, false);
+}
+
+static int
+action_list_status(struct fence *f)
+{
+    return list_vms(f, true);
+}
+
+static int
+action_metadata(struct fence *f)
+{
+    (void)f;
+    return fence_metadata(stdout, fence_actions);
+}
+
+static int
+action_validate(struct fence *f)
+{
+    (void)f;
+    geoha_info("Configuration is valid");
+    return 0;
+}
+
+/* The actions, in the order the metadata and --help list them. */
+const struct fence_action fence_actions[] = {
+    { "on", NULL, action_on, FACT_ARM | FACT_PLUG | FACT_MANUAL },
+    { "off", NULL, action_off, FACT_ARM | FACT_PLUG | FACT_DELAY },
+    { "reboot", NULL, action_reboot, FACT_ARM | FACT_PLUG | FACT_DELAY },
+    { "status", NULL, action_status, FACT_ARM | FACT_PLUG },
+    { "list", NULL, action_list, FACT_ARM },
+    { "list-status", NULL, action_list_status, FACT_ARM },
+    { "monitor", NULL, action_monitor, FACT_ARM },
+    { "metadata", "meta-data", action_metadata, FACT_BARE },
+    { "validate-all", NULL, action_validate, 0 },
+    { NULL, NULL, NULL, 0 },
+};
+
+static void
+log_setup(const struct fence_config *c)
+{
+    const char *rsc = c->plug != NULL ? c->plug : AGENT_NAME;
 
     geoha_log_init(AGENT_NAME, rsc);
-    if (f->verbose) {
+    if (c->verbose) {
         qb_log_filter_ctl(QB_LOG_STDERR, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
                           "*", LOG_DEBUG);
         qb_log_filter_ctl(QB_LOG_SYSLOG, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE,
                           "*", LOG_DEBUG);
     }
-    if (fence_opt_bool(f->o, O_QUIET)) {
+    if (c->quiet) {
         qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_FALSE);
     }
 }
@@ -1598,173 +1396,132 @@ key_like(const char *s)
     return true;
 }
 
-/* "off", "OFF", "meta-data" -> the action's canonical name, or NULL. */
-static const char *
-action_name(const char *a)
+/*
+ * What needs no valid configuration and logs nothing: --help, --version
+ * and the metadata (its parse warnings go to stderr as they are).
+ * Returns the exit code, or -1 when the run is none of these.
+ */
+static int
+answer_bare(const struct fence_opts *o, const struct fence_config *c,
+            struct fence *f)
 {
-    static const char *const names[] = {
-        "on",          "off",     "reboot",   "status",       "list",
-        "list-status", "monitor", "metadata", "validate-all",
-    };
-
-    if (a == NULL) {
-        return NULL;
+    if (o->error != NULL) {
+        return -1;
     }
-    if (strcasecmp(a, "meta-data") == 0) {
-        return "metadata";
+    if (c->help) {
+        fence_usage(stdout, fence_actions);
+        return FENCE_EC_OK;
     }
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcasecmp(a, names[i]) == 0) {
-            return names[i];
-        }
+    if (c->version) {
+        printf("%s %s\n", AGENT_NAME, GEOHA_VERSION);
+        return FENCE_EC_OK;
     }
-    return NULL;
+    if (c->action == NULL || (c->action->flags & FACT_BARE) == 0) {
+        return -1;
+    }
+    for (unsigned i = 0; i < o->n_warn; i++) {
+        fprintf(stderr, "%s: warning: %s\n", AGENT_NAME, o->warn[i]);
+    }
+    return c->action->run(f) == 0 ? FENCE_EC_OK : FENCE_EC_ERROR;
 }
 
-static int64_t
-poll_interval_ms(const struct fence_opts *o)
+/*
+ * Whether the options make a run: logs why not (the parse's error, no
+ * options, an unknown action, then what fence_config_fill() found).
+ */
+static bool
+config_usable(const struct fence_opts *o, const struct fence_config *c,
+              int fill_rc, const char *fill_err)
 {
-    const char *env = getenv(FENCE_ENV_POLL_MS);
-    long long ms;
+    const char *given = c->action_given;
+    char names[256];
 
-    if (env != NULL && geoha_parse_ll(env, 10, 600000, &ms) == 0) {
-        return ms;
+    if (o->error != NULL) {
+        geoha_err("%s", o->error);
+        return false;
     }
-    ms = fence_opt_ll(o, O_STATUS_SLEEP) * 1000;
-    return ms > 0 ? ms : 100;
+    if (o->given == 0) {
+        geoha_err("No options: give them on the command line, or as "
+                  "key=value lines on standard input (see --help)");
+        return false;
+    }
+    if (c->action == NULL) {
+        /* given may be anything: print it only when it looks like a word */
+        fence_action_names(fence_actions, names, sizeof(names));
+        geoha_err("Unknown action '%.32s' (%s)",
+                  given != NULL && key_like(given) ? given : "?", names);
+        return false;
+    }
+    if (fill_rc != 0) {
+        geoha_err("%s", fill_err);
+        return false;
+    }
+    return true;
+}
+
+/* Delay, connect, run the action; returns the exit code. */
+static int
+run_action(struct fence *f)
+{
+    const struct fence_config *c = f->c;
+    const struct fence_action *a = c->action;
+    int rc;
+
+    if ((a->flags & FACT_DELAY) != 0 && c->delay_s > 0) {
+        geoha_info("Delay %lld second(s) before fencing", c->delay_s);
+        sleep_s(c->delay_s);
+    }
+    if ((a->flags & FACT_ARM) != 0) {
+        struct geoha_deadline d = deadline_s(c->api_timeout_s);
+
+        rc = connect_arm(f, &d);
+        if (rc != 0) {
+            geoha_err("%s", f->err);
+            return FENCE_EC_ERROR;
+        }
+    }
+    rc = a->run(f);
+    if (rc != 0) {
+        geoha_err("Action '%s' failed | vm='%s' error='%s'", a->name,
+                  f->plug != NULL ? f->plug : "",
+                  f->err[0] != '\0' ? f->err : geoha_strerror(rc));
+        return fence_exit(rc);
+    }
+    return f->off ? FENCE_EC_STATUS_OFF : FENCE_EC_OK;
 }
 
 int
 main(int argc, char **argv)
 {
     struct fence_opts o;
+    struct fence_config c;
     struct fence f;
     char err[ERR_MAX] = "";
-    const char *given;
-    int ec = FENCE_EC_ERROR;
-    int rc;
+    int fill_rc;
+    int ec;
 
     fence_opts_init(&o);
     memset(&f, 0, sizeof(f));
-    f.o = &o;
     if (argc > 1) {
         (void)fence_opts_parse_argv(&o, argc, argv);
     } else {
         (void)fence_opts_parse_fd(&o, STDIN_FILENO);
     }
-    given = fence_opt(&o, O_ACTION);
-    f.action = action_name(given);
-    f.plug = fence_opt(&o, O_PLUG);
-    if (f.plug != NULL && f.plug[0] == '\0') {
-        f.plug = NULL;
-    }
-    f.target = fence_opt(&o, O_NODENAME);
-    f.verbose = fence_opt_bool(&o, O_VERBOSE);
-    f.debug_file = fence_opt(&o, O_DEBUG_FILE);
+    fill_rc = fence_config_fill(&c, &o, fence_actions, true, err, sizeof(err));
+    c.arm.debug_fn = debug_hook;
+    c.arm.debug_arg = &c;
+    f.c = &c;
+    f.plug = c.plug;
 
-    /* Help, version and metadata need nothing else and log nothing. */
-    if (o.error == NULL && fence_opt_bool(&o, O_HELP)) {
-        fence_usage(stdout);
-        ec = FENCE_EC_OK;
+    ec = answer_bare(&o, &c, &f);
+    if (ec >= 0) {
         goto out;
     }
-    if (o.error == NULL && fence_opt_bool(&o, O_VERSION)) {
-        printf("%s %s\n", AGENT_NAME, GEOHA_VERSION);
-        ec = FENCE_EC_OK;
-        goto out;
-    }
-    if (o.error == NULL && geoha_streq(f.action, "metadata")) {
-        for (unsigned i = 0; i < o.n_warn; i++) {
-            fprintf(stderr, "%s: warning: %s\n", AGENT_NAME, o.warn[i]);
-        }
-        ec = fence_metadata(stdout) == 0 ? FENCE_EC_OK : FENCE_EC_ERROR;
-        goto out;
-    }
-
-    log_setup(&f);
+    log_setup(&c);
     for (unsigned i = 0; i < o.n_warn; i++) {
         geoha_warn("%s", o.warn[i]);
     }
-    if (o.error != NULL) {
-        geoha_err("%s", o.error);
-        goto out;
-    }
-    if (o.given == 0) {
-        geoha_err("No options: give them on the command line, or as "
-                  "key=value lines on standard input (see --help)");
-        goto out;
-    }
-    if (f.action == NULL) {
-        /* given may be anything: print it only when it looks like a word */
-        geoha_err("Unknown action '%.32s' (on, off, reboot, status, list, "
-                  "list-status, monitor, metadata, validate-all)",
-                  given != NULL && key_like(given) ? given : "?");
-        goto out;
-    }
-    if (fence_opts_check(&o, err, sizeof(err)) != 0) {
-        geoha_err("%s", err);
-        goto out;
-    }
-    f.poll_ms = poll_interval_ms(&o);
-
-    {
-        bool need_plug = strcmp(f.action, "on") == 0
-                         || strcmp(f.action, "off") == 0
-                         || strcmp(f.action, "reboot") == 0
-                         || strcmp(f.action, "status") == 0;
-        struct geoha_deadline d;
-
-        rc = validate(&f, true, need_plug);
-        if (rc != 0) {
-            geoha_err("%s", f.err);
-            goto out;
-        }
-        if (strcmp(f.action, "validate-all") == 0) {
-            geoha_info("Configuration is valid");
-            ec = FENCE_EC_OK;
-            goto out;
-        }
-        if ((strcmp(f.action, "off") == 0 || strcmp(f.action, "reboot") == 0)
-            && fence_opt_ll(&o, O_DELAY) > 0) {
-            geoha_info("Delay %lld second(s) before fencing",
-                       fence_opt_ll(&o, O_DELAY));
-            sleep_s(fence_opt_ll(&o, O_DELAY));
-        }
-        d = deadline_s(fence_opt_ll(&o, O_API_TIMEOUT));
-        rc = connect_arm(&f, &d);
-        if (rc != 0) {
-            geoha_err("%s", f.err);
-            goto out;
-        }
-    }
-
-    if (strcmp(f.action, "off") == 0) {
-        rc = action_off(&f);
-    } else if (strcmp(f.action, "on") == 0) {
-        rc = action_on(&f);
-    } else if (strcmp(f.action, "reboot") == 0) {
-        rc = action_reboot(&f);
-    } else if (strcmp(f.action, "status") == 0) {
-        bool off = false;
-
-        rc = action_status(&f, &off);
-        if (rc == 0 && off) {
-            ec = FENCE_EC_STATUS_OFF;
-            goto out;
-        }
-    } else if (strcmp(f.action, "monitor") == 0) {
-        rc = action_monitor(&f);
-    } else if (strcmp(f.action, "list") == 0) {
-        rc = action_list(&f, false);
-    } else {
-        rc = action_list(&f, true);
-    }
-    if (rc != 0) {
-        geoha_err("Action '%s' failed | vm='%s' error='%s'", f.action,
-                  f.plug != NULL ? f.plug : "",
-                  f.err[0] != '\0' ? f.err : geoha_strerror(rc));
-    }
-    ec = fence_exit(rc);
+    ec = config_usable(&o, &c, fill_rc, err) ? run_action(&f) : FENCE_EC_ERROR;
 out:
     fflush(stdout);
     geoha_arm_client_free(f.arm);

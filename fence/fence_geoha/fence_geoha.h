@@ -1,13 +1,18 @@
 /*
- * fence_geoha: internal interface between the option parser (options.c)
- * and the actions (fence_geoha.c). Not installed.
+ * fence_geoha: internal interface between the option parser (options.c),
+ * the typed configuration (config.c) and the actions (fence_geoha.c).
+ * Not installed.
  */
 #ifndef FENCE_GEOHA_H
 #define FENCE_GEOHA_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "geoha/arm.h"
+#include "geoha/map.h"
 
 /* Exit codes of the fence agent API (as fence-agents' fencing.py). */
 #define FENCE_EC_OK 0
@@ -102,6 +107,33 @@ struct fopt {
 
 extern const struct fopt fence_opts_table[O_N];
 
+/*
+ * The actions: one table (fence_geoha.c, fence_actions[], ended by a NULL
+ * name) serves the dispatch, the check of action=, the metadata's
+ * <actions> and --help. Its order is the order they list the actions in.
+ */
+struct fence;
+
+#define FACT_ARM 0x1u     /* needs the ARM client, subscription and group */
+#define FACT_PLUG 0x2u    /* needs the virtual machine (plug) */
+#define FACT_DELAY 0x4u   /* fencing proper: delay applies first */
+#define FACT_BARE 0x8u    /* needs no valid configuration, logs nothing */
+#define FACT_MANUAL 0x10u /* metadata: automatic="0" */
+
+struct fence_action {
+    const char *name;  /* canonical; compared case-insensitively */
+    const char *alias; /* also accepted ("meta-data"), or NULL */
+    /* 0 or a library error code (the agent's exit code follows). */
+    int (*run)(struct fence *f);
+    unsigned flags; /* FACT_* */
+};
+
+extern const struct fence_action fence_actions[];
+
+/* name (or an alias), case-insensitively, in table t; NULL: unknown. */
+const struct fence_action *fence_action_find(const struct fence_action *t,
+                                             const char *name);
+
 /* Option defaults that code and metadata share. */
 #define FENCE_DEFAULT_ACTION "reboot"
 #define FENCE_DEFAULT_POWER_TIMEOUT "150"
@@ -162,12 +194,74 @@ int fence_opts_check(const struct fence_opts *o, char *err, size_t errlen);
 const char *fence_opt(const struct fence_opts *o, enum fopt_id id);
 /* Whether id (or an alias) was given. */
 bool fence_opt_given(const struct fence_opts *o, enum fopt_id id);
-/* Typed accessors; only valid after fence_opts_check() passed. */
+/* Typed accessors, for fence_config_fill() (each option is read once);
+ * only valid after fence_opts_check() passed. */
 bool fence_opt_bool(const struct fence_opts *o, enum fopt_id id);
 long long fence_opt_ll(const struct fence_opts *o, enum fopt_id id);
 
-/* The fence-agents metadata XML and the --help text. */
-int fence_metadata(FILE *out);
-void fence_usage(FILE *out);
+/*
+ * The typed configuration: every option the actions use, filled once
+ * from the option table by fence_config_fill(). Strings are borrowed
+ * from the struct fence_opts it was filled from.
+ */
+struct fence_tm {
+    const char *profile; /* name or resource id; NULL: not configured */
+    const char *rg;      /* tm_resource_group; NULL: resourceGroup's */
+    const char *type;    /* tm_endpoint_type */
+    struct geoha_map endpoints;
+};
+
+struct fence_db {
+    struct geoha_map servers; /* n == 0: not configured */
+    const char *rg;           /* db_resource_group; NULL: resourceGroup's */
+    bool stop;                /* db_action=stop */
+};
+
+struct fence_config {
+    const struct fence_action *action; /* NULL: not a known action */
+    const char *action_given;          /* as given: may be anything */
+    const char *plug;                  /* the VM; NULL: not set, or empty */
+    const char *target;                /* nodename as given, or NULL */
+    bool help;
+    bool version;
+    bool verbose;
+    bool quiet;
+    const char *debug_file;
+    struct geoha_arm_config arm; /* debug_fn/debug_arg: the caller's */
+    const char *subscription;    /* NULL: the instance metadata's */
+    const char *resource_group;  /* NULL: the instance metadata's */
+    bool shutdown;
+    long long power_timeout_s;
+    long long region_timeout_s;
+    long long power_wait_s;
+    long long delay_s;
+    long long api_timeout_s;
+    long long fabric_timeout_s;
+    long long retry_on;
+    int64_t poll_ms; /* stonith_status_sleep, or $GEOHA_ARM_POLL_MS */
+    const char *separator;
+    struct fence_tm tm;
+    struct fence_db db;
+};
+
+/*
+ * Fill c from o: the run's own options (action, plug, nodename, help,
+ * version, verbose, quiet, debug_file) first, whatever else is wrong;
+ * then every value is checked (types, credentials, endpoints, names, the
+ * fabric maps, a plug for an action that needs one; with files=true the
+ * secret, token and CA files) and converted. actions is the action
+ * table. Returns 0, or an error code with the first bad value's reason
+ * in err (never empty).
+ */
+int fence_config_fill(struct fence_config *c, const struct fence_opts *o,
+                      const struct fence_action *actions, bool files, char *err,
+                      size_t errlen);
+
+/* The fence-agents metadata XML and the --help text; actions: the table. */
+int fence_metadata(FILE *out, const struct fence_action *actions);
+void fence_usage(FILE *out, const struct fence_action *actions);
+/* The action names, ", " between them, into dst (for messages). */
+void fence_action_names(const struct fence_action *actions, char *dst,
+                        size_t size);
 
 #endif /* FENCE_GEOHA_H */

@@ -724,6 +724,59 @@ fence_opts_check(const struct fence_opts *o, char *err, size_t errlen)
     return 0;
 }
 
+/* ---- the action table ---- */
+
+const struct fence_action *
+fence_action_find(const struct fence_action *t, const char *name)
+{
+    if (name == NULL) {
+        return NULL;
+    }
+    for (; t->name != NULL; t++) {
+        if (strcasecmp(name, t->name) == 0
+            || (t->alias != NULL && strcasecmp(name, t->alias) == 0)) {
+            return t;
+        }
+    }
+    return NULL;
+}
+
+/* Usage's "Actions:" lines wrap before this column. */
+#define USAGE_WRAP 64
+
+/* The names, ", " between them; a line that would pass wrap (0: never)
+ * continues on the next, after a tab (8 columns). */
+static void
+names_text(struct geoha_buf *b, const struct fence_action *t, size_t col,
+           size_t wrap)
+{
+    for (const struct fence_action *a = t; a->name != NULL; a++) {
+        size_t n = strlen(a->name);
+
+        if (a == t) {
+            geoha_buf_puts(b, a->name);
+            col += n;
+        } else if (wrap > 0 && col + 2 + n > wrap) {
+            geoha_buf_printf(b, ",\n\t%s", a->name);
+            col = 8 + n;
+        } else {
+            geoha_buf_printf(b, ", %s", a->name);
+            col += 2 + n;
+        }
+    }
+}
+
+void
+fence_action_names(const struct fence_action *actions, char *dst, size_t size)
+{
+    struct geoha_buf b;
+
+    geoha_buf_init(&b, 256);
+    names_text(&b, actions, 0, 0);
+    geoha_strlcpy(dst, b.data != NULL && b.error == 0 ? b.data : "", size);
+    geoha_buf_clear(&b);
+}
+
 /* ---- metadata and usage ---- */
 
 /* "-n, --plug=[id]" as fence-agents print it. */
@@ -760,11 +813,8 @@ content_type(enum fopt_type t)
 }
 
 int
-fence_metadata(FILE *out)
+fence_metadata(FILE *out, const struct fence_action *actions)
 {
-    static const char *const actions[] = { "off",      "reboot",      "status",
-                                           "list",     "list-status", "monitor",
-                                           "metadata", "validate-all" };
     struct geoha_buf b;
     int rc;
 
@@ -820,10 +870,11 @@ fence_metadata(FILE *out)
         geoha_buf_xml_escape(&b, f->shortdesc);
         geoha_buf_puts(&b, "</shortdesc>\n\t</parameter>\n");
     }
-    geoha_buf_puts(&b, "</parameters>\n<actions>\n"
-                       "\t<action name=\"on\" automatic=\"0\"/>\n");
-    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-        geoha_buf_printf(&b, "\t<action name=\"%s\" />\n", actions[i]);
+    geoha_buf_puts(&b, "</parameters>\n<actions>\n");
+    for (const struct fence_action *a = actions; a->name != NULL; a++) {
+        geoha_buf_printf(&b, "\t<action name=\"%s\"%s\n", a->name,
+                         (a->flags & FACT_MANUAL) != 0 ? " automatic=\"0\"/>"
+                                                       : " />");
     }
     geoha_buf_puts(&b, "</actions>\n</resource-agent>\n");
     rc = b.error;
@@ -835,8 +886,10 @@ fence_metadata(FILE *out)
 }
 
 void
-fence_usage(FILE *out)
+fence_usage(FILE *out, const struct fence_action *actions)
 {
+    struct geoha_buf names;
+
     fputs("Usage:\n"
           "\tfence_geoha [options]\n"
           "\tfence_geoha < key=value lines (as pacemaker-fenced runs it)\n"
@@ -858,8 +911,10 @@ fence_usage(FILE *out)
         fputc('\n', out);
         geoha_buf_clear(&g);
     }
-    fputs("Actions: on, off, reboot, status, list, list-status, monitor,\n"
-          "\tmetadata, validate-all\n"
-          "Exit codes: 0 success (status: on), 1 failure, 2 status: off\n",
+    geoha_buf_init(&names, 256);
+    names_text(&names, actions, strlen("Actions: "), USAGE_WRAP);
+    fprintf(out, "Actions: %s\n", names.data != NULL ? names.data : "");
+    geoha_buf_clear(&names);
+    fputs("Exit codes: 0 success (status: on), 1 failure, 2 status: off\n",
           out);
 }

@@ -8,8 +8,11 @@
  * are bounded and, for stdin, single printable lines; options that would
  * carry a secret are never stored; stored stdin values hold no control
  * characters but tabs; aliases read their canonical slot; options that
- * pass fence_opts_check() have typed values that match their text; and
- * the options printed back as key="value" lines parse to the same.
+ * pass fence_opts_check() have typed values that match their text; the
+ * typed configuration (config.c) fails exactly when a value is bad, with
+ * a printable reason, and otherwise holds the values' numbers, names
+ * and maps; and the options printed back as key="value" lines parse to
+ * the same.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -91,6 +94,75 @@ check_common(const struct fence_opts *o, int rc)
     }
 }
 
+static int
+no_run(struct fence *f)
+{
+    (void)f;
+    return 0;
+}
+
+/* An action table of the agent's shape (fence_geoha.c's is not linked). */
+static const struct fence_action actions[] = {
+    { "on", NULL, no_run, FACT_ARM | FACT_PLUG | FACT_MANUAL },
+    { "off", NULL, no_run, FACT_ARM | FACT_PLUG | FACT_DELAY },
+    { "metadata", "meta-data", no_run, FACT_BARE },
+    { "validate-all", NULL, no_run, 0 },
+    { NULL, NULL, NULL, 0 },
+};
+
+static bool
+map_ok(const struct geoha_map *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        const char *v = m->e[i].value;
+
+        if (!(v[0] == '/' ? geoha_arm_id_check(v) == 0
+                          : geoha_arm_name_valid(v))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The typed configuration of options that parsed (no file checks). */
+static void
+check_config(const struct fence_opts *o)
+{
+    struct fence_config c;
+    char err[512];
+    char check_err[512];
+    int rc = fence_config_fill(&c, o, actions, false, err, sizeof(err));
+    const char *plug = fence_opt(o, O_PLUG);
+
+    /* What the run needs comes first, whatever else is wrong. */
+    FUZZ_CHECK(c.action_given == fence_opt(o, O_ACTION));
+    FUZZ_CHECK(c.action == fence_action_find(actions, c.action_given));
+    FUZZ_CHECK(c.plug == (plug != NULL && plug[0] != '\0' ? plug : NULL));
+    FUZZ_CHECK(c.help == fence_opt_bool(o, O_HELP));
+    FUZZ_CHECK(c.verbose == fence_opt_bool(o, O_VERBOSE));
+    check_err[0] = '\0';
+    if (fence_opts_check(o, check_err, sizeof(check_err)) != 0) {
+        /* a bad type is the first thing reported */
+        FUZZ_CHECK(rc != 0 && strcmp(err, check_err) == 0);
+    }
+    if (rc != 0) {
+        /* One line; it may echo a value's 8-bit bytes and tabs. */
+        FUZZ_CHECK(err[0] != '\0' && strpbrk(err, "\r\n") == NULL);
+        return;
+    }
+    FUZZ_CHECK(c.power_timeout_s == fence_opt_ll(o, O_POWER_TIMEOUT));
+    FUZZ_CHECK(c.region_timeout_s >= 1 && c.region_timeout_s <= 86400);
+    FUZZ_CHECK(c.retry_on >= 1 && c.retry_on <= 100);
+    FUZZ_CHECK(c.poll_ms >= 10);
+    FUZZ_CHECK(c.plug == NULL || geoha_arm_name_valid(c.plug));
+    FUZZ_CHECK(c.subscription == NULL || geoha_arm_name_valid(c.subscription));
+    FUZZ_CHECK((c.tm.profile != NULL) == (c.tm.endpoints.n > 0));
+    FUZZ_CHECK(map_ok(&c.tm.endpoints) && map_ok(&c.db.servers));
+    FUZZ_CHECK(c.tm.type != NULL && c.separator != NULL);
+    FUZZ_CHECK(c.action == NULL || (c.action->flags & FACT_PLUG) == 0
+               || c.plug != NULL);
+}
+
 /* Print the stored options as stdin lines and parse them again. */
 static void
 check_reparse(const struct fence_opts *o)
@@ -141,6 +213,7 @@ check_stdin(const uint8_t *data, size_t size)
     }
     if (rc == 0) {
         check_reparse(&o);
+        check_config(&o);
     }
     fence_opts_clear(&o);
     FUZZ_CHECK(o.error == NULL && o.n_warn == 0 && o.given == 0);
