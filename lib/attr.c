@@ -10,6 +10,7 @@
 #include "geoha/attr.h"
 #include "geoha/file.h"
 #include "geoha/map.h"
+#include "geoha/ocf.h" /* geoha_rsc_base() */
 #include "geoha/proc.h"
 
 #define ATTR_OUT_MAX 65536
@@ -23,22 +24,6 @@ cache_dir(void)
     const char *d = getenv(GEOHA_ATTR_CACHE_ENV);
 
     return (d != NULL && *d == '/') ? d : GEOHA_ATTR_CACHE_DIR;
-}
-
-/* The attribute name for a promotion score: the resource id less ":N". */
-static int
-base_rsc(const char *rsc, char *out, size_t size)
-{
-    const char *colon;
-
-    if (geoha_strlcpy(out, rsc, size) != 0) {
-        return -EINVAL;
-    }
-    colon = strchr(out, ':');
-    if (colon != NULL) {
-        out[colon - out] = '\0';
-    }
-    return out[0] != '\0' ? 0 : -EINVAL;
 }
 
 static bool
@@ -116,7 +101,7 @@ geoha_attr_forget(enum geoha_attr_kind kind, const char *node, const char *name)
     char base[256];
 
     if (kind == GEOHA_ATTR_PROMOTION) {
-        if (base_rsc(name, base, sizeof(base)) != 0) {
+        if (geoha_rsc_base(name, base, sizeof(base)) != 0) {
             return;
         }
         name = base;
@@ -156,7 +141,7 @@ geoha_attr_update(enum geoha_attr_kind kind, const char *node, const char *name,
         return -EINVAL;
     }
     if (kind == GEOHA_ATTR_PROMOTION) {
-        if (base_rsc(name, base, sizeof(base)) != 0) {
+        if (geoha_rsc_base(name, base, sizeof(base)) != 0) {
             return -EINVAL;
         }
         name = base;
@@ -225,7 +210,7 @@ geoha_attr_get(enum geoha_attr_kind kind, const char *node, const char *name,
     }
     argv[k++] = "crm_attribute";
     if (kind == GEOHA_ATTR_PROMOTION) {
-        if (base_rsc(name, base, sizeof(base)) != 0
+        if (geoha_rsc_base(name, base, sizeof(base)) != 0
             || geoha_snprintf(promo, sizeof(promo), "--promotion=%s", base)
                    != 0) {
             return -EINVAL;

@@ -29,16 +29,8 @@ run_dir(void)
 int
 geoha_guard_pid_path(const struct geoha_ctx *ctx, char *path, size_t size)
 {
-    char base[128];
-    char *colon;
-
-    geoha_strlcpy(base, ctx->rsc, sizeof(base));
-    colon = strchr(base, ':');
-    if (colon != NULL) {
-        *colon = '\0';
-    }
     return geoha_snprintf(path, size, "%s/%s-%s.guard", run_dir(),
-                          ctx->agent->name, base);
+                          ctx->agent->name, ctx->rsc_base);
 }
 
 static bool

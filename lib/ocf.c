@@ -59,7 +59,7 @@ geoha_log_close(void)
 }
 
 static void
-vlog(int priority, const char *fmt, va_list ap)
+vlog(const char *func, int line, int priority, const char *fmt, va_list ap)
 {
     char raw[2048];
     char msg[2048];
@@ -73,22 +73,25 @@ vlog(int priority, const char *fmt, va_list ap)
         fprintf(stderr, "%s: %s\n", log_rsc, msg);
         return;
     }
-    qb_log_from_external_source(__func__, LOG_SOURCE, "%s: %s", priority,
-                                __LINE__, 0, log_rsc, msg);
+    /* The caller's function and line: libqb keeps one call site per
+     * (function, format, line), so each log line of the agents is its
+     * own call site, as with libqb's own qb_log(). */
+    qb_log_from_external_source(func, LOG_SOURCE, "%s: %s", priority, line, 0,
+                                log_rsc, msg);
 }
 
 void
-geoha_log(int priority, const char *fmt, ...)
+geoha_log_at(const char *func, int line, int priority, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    vlog(priority, fmt, ap);
+    vlog(func, line, priority, fmt, ap);
     va_end(ap);
 }
 
 void
-geoha_exit_reason(const char *fmt, ...)
+geoha_exit_reason_at(const char *func, int line, const char *fmt, ...)
 {
     char raw[1024];
     char msg[1024];
@@ -100,9 +103,18 @@ geoha_exit_reason(const char *fmt, ...)
     /* One line of text for the operator and the CIB: control characters
      * (a newline too) and invalid UTF-8 become \xNN. */
     geoha_escape_text(msg, sizeof(msg), raw);
-    geoha_log(LOG_ERR, "%s", msg);
+    geoha_log_at(func, line, LOG_ERR, "%s", msg);
     fprintf(stderr, "ocf-exit-reason:%s\n", msg);
     fflush(stderr);
+}
+
+int
+geoha_param_invalid_at(const char *func, int line, const char *name,
+                       const char *text, const char *why, int code)
+{
+    geoha_exit_reason_at(func, line, "Parameter %s='%s' %s", name,
+                         text != NULL ? text : "", why);
+    return code;
 }
 
 int
@@ -278,13 +290,7 @@ static int
 param_fail(const struct geoha_param *p, const char *text, const char *why,
            int code)
 {
-    if (p->flags & GEOHA_PF_PRIVATE) {
-        geoha_exit_reason("Parameter %s='%s' %s", p->name, text, why);
-    } else {
-        geoha_exit_reason("Parameter %s='%s' %s", p->name,
-                          text != NULL ? text : "", why);
-    }
-    return code;
+    return geoha_param_invalid(p->name, text, why, code);
 }
 
 static int
@@ -494,6 +500,24 @@ params_load_lenient(struct geoha_ctx *ctx)
     return OCF_SUCCESS;
 }
 
+/* An action that reads no environment still sees the table's defaults. */
+static void
+params_load_defaults(struct geoha_ctx *ctx)
+{
+    const struct geoha_agent *agent = ctx->agent;
+
+    for (unsigned i = 0; i < agent->n_params && i < GEOHA_MAX_PARAMS; i++) {
+        const struct geoha_param *p = &agent->params[i];
+        struct geoha_value *v = &ctx->values[i];
+
+        if (p->default_value == NULL
+            || load_one_from(p, v, false, false) != OCF_SUCCESS) {
+            memset(v, 0, sizeof(*v));
+            v->param = p;
+        }
+    }
+}
+
 const struct geoha_value *
 geoha_param(const struct geoha_ctx *ctx, const char *name)
 {
@@ -502,8 +526,13 @@ geoha_param(const struct geoha_ctx *ctx, const char *name)
             return &ctx->values[i];
         }
     }
-    fprintf(stderr, "geoha: internal error: undeclared parameter %s\n", name);
-    abort();
+    /* A name the table does not declare is a bug in the agent (a
+     * misspelling): the action fails here, loudly, rather than go on
+     * without the value. */
+    geoha_exit_reason("Internal error: agent %s asks for parameter '%s', "
+                      "which its parameter table does not declare",
+                      ctx->agent->name, name);
+    exit(OCF_ERR_GENERIC);
 }
 
 const char *
@@ -530,6 +559,16 @@ geoha_param_map(const struct geoha_ctx *ctx, const char *name)
     const struct geoha_value *v = geoha_param(ctx, name);
 
     return (v->text != NULL) ? &v->map : NULL;
+}
+
+int
+geoha_rsc_base(const char *rsc, char *out, size_t size)
+{
+    if (geoha_strlcpy(out, rsc, size) != 0) {
+        return -EINVAL; /* out is "" (when size > 0) */
+    }
+    out[strcspn(out, ":")] = '\0';
+    return out[0] != '\0' ? 0 : -EINVAL;
 }
 
 const char *
@@ -641,6 +680,7 @@ geoha_agent_main(const struct geoha_agent *agent, int argc, char **argv)
     if (ctx->rsc == NULL || *ctx->rsc == '\0') {
         ctx->rsc = "(none)";
     }
+    geoha_rsc_base(ctx->rsc, ctx->rsc_base, sizeof(ctx->rsc_base));
     geoha_snprintf(ident, sizeof(ident), "geoha-%s", agent->name);
     geoha_log_init(ident, ctx->rsc);
     local_node(ctx->node);
@@ -694,6 +734,14 @@ geoha_agent_main(const struct geoha_agent *agent, int argc, char **argv)
                 goto done;
             }
         }
+    } else {
+        params_load_defaults(ctx);
+    }
+    if (agent->setup != NULL) {
+        rc = agent->setup(ctx);
+        if (rc != OCF_SUCCESS) {
+            goto done;
+        }
     }
     geoha_debug("%s begins | timeout_ms=%lld interval_ms=%lld node=%s",
                 action->name, (long long)ctx->timeout_ms,
@@ -702,6 +750,9 @@ geoha_agent_main(const struct geoha_agent *agent, int argc, char **argv)
     geoha_debug("%s ends | rc=%d", action->name, rc);
 
 done:
+    if (agent->teardown != NULL) {
+        agent->teardown(ctx);
+    }
     geoha_log_close();
     free(ctx);
     return rc;

@@ -117,13 +117,8 @@ cfg_free(struct cfg *c)
 
 /* ---- parameter checks (each failure names its parameter) ---- */
 
-static int
-bad_param(const char *name, const char *text, const char *why)
-{
-    geoha_exit_reason("Parameter %s='%s' %s", name, text != NULL ? text : "",
-                      why);
-    return OCF_ERR_CONFIGURED;
-}
+#define bad_param(name, text, why)                                             \
+    geoha_param_invalid((name), (text), (why), OCF_ERR_CONFIGURED)
 
 /*
  * A parameter names something on this node that is missing or unusable
@@ -132,13 +127,8 @@ bad_param(const char *name, const char *text, const char *why)
  * OCF_ERR_CONFIGURED (bad_param) keeps the resource off every node and is
  * for the parameters' own values (issue 17 item 9).
  */
-static int
-bad_here(const char *name, const char *text, const char *why)
-{
-    geoha_exit_reason("Parameter %s='%s' %s", name, text != NULL ? text : "",
-                      why);
-    return OCF_ERR_INSTALLED;
-}
+#define bad_here(name, text, why)                                              \
+    geoha_param_invalid((name), (text), (why), OCF_ERR_INSTALLED)
 
 /* Every byte in set (a strspn set), 1..max bytes long. */
 static bool
@@ -495,29 +485,13 @@ find_writer(struct geoha_ctx *ctx, const struct cfg *c, int64_t wait_ms,
 
 /* ---- the include ---- */
 
-/* The clone instance suffix (":0") is not part of the name we print. */
-static void
-rsc_name(const struct geoha_ctx *ctx, char out[128])
-{
-    char *colon;
-
-    geoha_strlcpy(out, ctx->rsc, 128);
-    colon = strrchr(out, ':');
-    if (colon != NULL && colon[1] != '\0'
-        && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
-        *colon = '\0';
-    }
-}
-
 /* The boot-scoped marker the active include requires (issue 16). */
 static int
 live_path(const struct geoha_ctx *ctx, char path[PATH_MAX])
 {
-    char rsc[128];
-
-    rsc_name(ctx, rsc);
+    /* the clone instance suffix (":0") is not part of the name */
     return geoha_snprintf(path, PATH_MAX, "%s/%s.live",
-                          geoha_param_str(ctx, P_LIVE_DIR), rsc);
+                          geoha_param_str(ctx, P_LIVE_DIR), ctx->rsc_base);
 }
 
 static int
@@ -570,7 +544,6 @@ render_active(struct geoha_ctx *ctx, const struct cfg *c, const char *writer,
     struct geoha_drupal_settings s;
     const char *local = NULL;
     const char *wv = geoha_map_get(c->endpoints, writer);
-    char rsc[128];
 
     if (wv == NULL) {
         geoha_exit_reason("Parameter %s has no entry for the writer node "
@@ -578,9 +551,8 @@ render_active(struct geoha_ctx *ctx, const struct cfg *c, const char *writer,
                           P_ENDPOINTS, writer);
         return OCF_ERR_CONFIGURED;
     }
-    rsc_name(ctx, rsc);
     memset(&s, 0, sizeof(s));
-    s.rsc = rsc;
+    s.rsc = ctx->rsc_base;
     s.node = ctx->node;
     s.driver = geoha_param_str(ctx, P_DRIVER);
     s.database = geoha_param_str(ctx, P_DATABASE);
@@ -621,10 +593,8 @@ render_active(struct geoha_ctx *ctx, const struct cfg *c, const char *writer,
 static int
 render_closed(struct geoha_ctx *ctx, const char *why, struct geoha_buf *out)
 {
-    char rsc[128];
-
-    rsc_name(ctx, rsc);
-    if (geoha_drupal_render_fail_closed(rsc, ctx->node, why, out) != 0) {
+    if (geoha_drupal_render_fail_closed(ctx->rsc_base, ctx->node, why, out)
+        != 0) {
         geoha_exit_reason("Cannot render the fail-closed include");
         return OCF_ERR_GENERIC;
     }
@@ -847,11 +817,18 @@ get_cfg(struct geoha_ctx *ctx, struct cfg **out)
     return rc;
 }
 
-static int
-action_validate(struct geoha_ctx *ctx)
+/* After every action: the configuration validate or get_cfg() made. */
+static void
+teardown(struct geoha_ctx *ctx)
 {
     cfg_free(ctx_cfg(ctx));
     ctx->agent_data = NULL;
+}
+
+static int
+action_validate(struct geoha_ctx *ctx)
+{
+    (void)ctx; /* validate() checked it all */
     return OCF_SUCCESS;
 }
 
@@ -925,8 +902,6 @@ action_start(struct geoha_ctx *ctx)
 done:
     current_clear(&cur);
     buf_wipe(&want);
-    cfg_free(c);
-    ctx->agent_data = NULL;
     return rc;
 }
 
@@ -937,7 +912,6 @@ action_stop(struct geoha_ctx *ctx)
     struct stat st;
     bool changed = false;
     char why[160];
-    char name[128];
     int rc = get_cfg(ctx, &c);
 
     if (rc != OCF_SUCCESS) {
@@ -974,8 +948,8 @@ action_stop(struct geoha_ctx *ctx)
         rc = OCF_SUCCESS;
         goto done;
     }
-    rsc_name(ctx, name);
-    geoha_snprintf(why, sizeof(why), "the cluster stopped resource %s", name);
+    geoha_snprintf(why, sizeof(why), "the cluster stopped resource %s",
+                   ctx->rsc_base);
     rc = fail_closed(ctx, c, why, &changed);
     if (rc != OCF_SUCCESS) {
         rc = OCF_ERR_GENERIC; /* Pacemaker must know we could not stop */
@@ -985,8 +959,6 @@ action_stop(struct geoha_ctx *ctx)
         run_on_change(ctx, c, "fail-closed", NULL, false, &rc);
     }
 done:
-    cfg_free(c);
-    ctx->agent_data = NULL;
     return rc;
 }
 
@@ -1084,8 +1056,6 @@ action_monitor(struct geoha_ctx *ctx)
 done:
     current_clear(&cur);
     buf_wipe(&want);
-    cfg_free(c);
-    ctx->agent_data = NULL;
     /* Pacemaker 2.1 reads OCF_ERR_INSTALLED from a probe as "not running
      * here" (a masked probe failure) and would leave an include that may
      * be active alone: a probe that cannot check it says "failed", so
@@ -1311,6 +1281,7 @@ static const struct geoha_agent agent = {
     .actions = actions,
     .n_actions = sizeof(actions) / sizeof(actions[0]),
     .validate = validate,
+    .teardown = teardown,
 };
 
 int

@@ -43,26 +43,16 @@ fs_path_ok(const char *s)
            && strstr(s, "/../") == NULL;
 }
 
-static int
-bad(const char *name, const char *text, const char *why)
-{
-    geoha_exit_reason("Parameter %s='%s' %s", name, text != NULL ? text : "",
-                      why);
-    return OCF_ERR_CONFIGURED;
-}
+#define bad(name, text, why)                                                   \
+    geoha_param_invalid((name), (text), (why), OCF_ERR_CONFIGURED)
 
 /*
  * A parameter that is well formed but unusable on this node (what a path
  * resolves to here): a hard error on this node only, never
  * OCF_ERR_CONFIGURED, which keeps the resource off every node.
  */
-static int
-bad_here(const char *name, const char *text, const char *why)
-{
-    geoha_exit_reason("Parameter %s='%s' %s", name, text != NULL ? text : "",
-                      why);
-    return OCF_ERR_INSTALLED;
-}
+#define bad_here(name, text, why)                                              \
+    geoha_param_invalid((name), (text), (why), OCF_ERR_INSTALLED)
 
 /* Is a equal to b or inside it? Both absolute, clean, no trailing '/'. */
 static bool
@@ -301,14 +291,9 @@ fs_conf_ident(const struct geoha_ctx *ctx, struct fs_conf *conf)
 {
     const char *root;
     char node_safe[GEOHA_NODE_MAX];
-    char *colon;
 
     /* The clone instance number ":N" may change between starts. */
-    geoha_strlcpy(conf->rsc, ctx->rsc, sizeof(conf->rsc));
-    colon = strchr(conf->rsc, ':');
-    if (colon != NULL) {
-        *colon = '\0';
-    }
+    geoha_strlcpy(conf->rsc, ctx->rsc_base, sizeof(conf->rsc));
     if (conf->rsc[0] == '\0' || strcmp(conf->rsc, "(none)") == 0) {
         geoha_strlcpy(conf->rsc, "file-sync", sizeof(conf->rsc));
     }

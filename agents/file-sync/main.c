@@ -155,6 +155,14 @@ conf_get(struct geoha_ctx *ctx, struct fs_conf **out)
     return OCF_SUCCESS;
 }
 
+/* After every action: the configuration validate or conf_get() made. */
+static void
+teardown(struct geoha_ctx *ctx)
+{
+    free(ctx->agent_data);
+    ctx->agent_data = NULL;
+}
+
 /* ---- the sync process ---- */
 
 static int
@@ -497,6 +505,7 @@ static const struct geoha_agent agent = {
     .actions = actions,
     .n_actions = sizeof(actions) / sizeof(actions[0]),
     .validate = validate,
+    .teardown = teardown,
 };
 
 int

@@ -242,9 +242,8 @@ az_setup(struct geoha_ctx *ctx, struct az *az)
 {
     const struct geoha_map *m = geoha_param_map(ctx, P_SERVERS);
     const char *run = getenv(ENV_RUN_DIR);
-    const char *state = str_or(geoha_param_str(ctx, P_STATE_DIR), D_STATE_DIR);
+    const char *state = geoha_param_str(ctx, P_STATE_DIR);
     bool found = false;
-    char *colon;
     int rc = 0;
 
     memset(az, 0, sizeof(*az));
@@ -313,11 +312,7 @@ az_setup(struct geoha_ctx *ctx, struct az *az)
     if (run == NULL || run[0] != '/') {
         run = D_RUN_DIR;
     }
-    geoha_strlcpy(az->base, ctx->rsc, sizeof(az->base));
-    colon = strchr(az->base, ':');
-    if (colon != NULL) {
-        *colon = '\0';
-    }
+    geoha_strlcpy(az->base, ctx->rsc_base, sizeof(az->base));
     rc |=
         geoha__mysql_marker_path(ctx, az->marker_path, sizeof(az->marker_path));
     rc |= geoha_snprintf(az->mark_path, sizeof(az->mark_path),
@@ -785,8 +780,7 @@ marked(const struct az *az)
 static void
 mark_set(struct az *az, const char *kind, const char *writer, const char *why)
 {
-    const char *state =
-        str_or(geoha_param_str(az->ctx, P_STATE_DIR), D_STATE_DIR);
+    const char *state = geoha_param_str(az->ctx, P_STATE_DIR);
     bool changed = false;
     char when[32];
 
@@ -1351,8 +1345,7 @@ step_down(struct az *az)
     if (sql_probe(az, az->me, &st) == SQL_READ_ONLY && st.gtid_pos != NULL) {
         /* the server is read-only already (S1); the position is also
          * published below: a file that cannot be written is reported */
-        rc = geoha_dir_ensure(
-            str_or(geoha_param_str(ctx, P_STATE_DIR), D_STATE_DIR), 0700);
+        rc = geoha_dir_ensure(geoha_param_str(ctx, P_STATE_DIR), 0700);
         if (rc == 0) {
             rc = geoha_file_replace(az->final_path, st.gtid_pos,
                                     strlen(st.gtid_pos), (uid_t)-1, (gid_t)-1,
@@ -1445,10 +1438,9 @@ geoha__mysql_azure_notify(struct geoha_ctx *ctx)
 static int
 close_pending_path(const struct az *az, size_t i, char *path, size_t size)
 {
-    return geoha_snprintf(
-        path, size, "%s/mysql-%s-close-pending-%s",
-        str_or(geoha_param_str(az->ctx, P_STATE_DIR), D_STATE_DIR), az->base,
-        az->s[i].name);
+    return geoha_snprintf(path, size, "%s/mysql-%s-close-pending-%s",
+                          geoha_param_str(az->ctx, P_STATE_DIR), az->base,
+                          az->s[i].name);
 }
 
 static void
@@ -1461,9 +1453,7 @@ close_pending_set(struct az *az, size_t i)
         && geoha_snprintf(text, sizeof(text), "%lld\n",
                           (long long)geoha_wall_ms())
                == 0
-        && geoha_dir_ensure(
-               str_or(geoha_param_str(az->ctx, P_STATE_DIR), D_STATE_DIR), 0700)
-               == 0
+        && geoha_dir_ensure(geoha_param_str(az->ctx, P_STATE_DIR), 0700) == 0
         && geoha_file_replace(path, text, strlen(text), (uid_t)-1, (gid_t)-1,
                               0600)
                == 0) {
@@ -1614,8 +1604,7 @@ old_writer_fence(struct az *az, size_t i, const struct geoha_deadline *d,
             if (text != NULL
                 && geoha_snprintf(file, sizeof(file),
                                   "%s/mysql-%s-firewall-%s-%s.json",
-                                  str_or(geoha_param_str(az->ctx, P_STATE_DIR),
-                                         D_STATE_DIR),
+                                  geoha_param_str(az->ctx, P_STATE_DIR),
                                   az->base, s->name, when)
                        == 0) {
                 rc = geoha_file_replace(file, text, strlen(text), (uid_t)-1,
@@ -2349,10 +2338,9 @@ write_report(const struct az *az, const char *prefix, json_t *j)
 
     geoha__mysql_iso_time(when, sizeof(when));
     if (text != NULL
-        && geoha_snprintf(
-               path, sizeof(path), "%s/mysql-%s-%s-%s.json",
-               str_or(geoha_param_str(az->ctx, P_STATE_DIR), D_STATE_DIR),
-               az->base, prefix, when)
+        && geoha_snprintf(path, sizeof(path), "%s/mysql-%s-%s-%s.json",
+                          geoha_param_str(az->ctx, P_STATE_DIR), az->base,
+                          prefix, when)
                == 0) {
         geoha_file_replace(path, text, strlen(text), (uid_t)-1, (gid_t)-1,
                            0600);
@@ -2533,8 +2521,7 @@ geoha__mysql_azure_reseed(struct geoha_ctx *ctx)
             char *text = p != NULL ? json_dumps(p, 0) : NULL;
 
             json_decref(p);
-            geoha_dir_ensure(
-                str_or(geoha_param_str(ctx, P_STATE_DIR), D_STATE_DIR), 0700);
+            geoha_dir_ensure(geoha_param_str(ctx, P_STATE_DIR), 0700);
             rc = text != NULL
                      ? geoha_file_replace(az.pending_path, text, strlen(text),
                                           (uid_t)-1, (gid_t)-1, 0600)

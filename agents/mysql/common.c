@@ -43,18 +43,11 @@ int
 geoha__mysql_marker_path(const struct geoha_ctx *ctx, char *path, size_t size)
 {
     const char *run = getenv(ENV_RUN_DIR);
-    char base[128];
-    char *colon;
 
     if (run == NULL || run[0] != '/') {
         run = D_RUN_DIR;
     }
-    geoha_strlcpy(base, ctx->rsc, sizeof(base));
-    colon = strchr(base, ':');
-    if (colon != NULL) {
-        *colon = '\0';
-    }
-    return geoha_snprintf(path, size, "%s/mysql-%s.state", run, base);
+    return geoha_snprintf(path, size, "%s/mysql-%s.state", run, ctx->rsc_base);
 }
 
 int
@@ -159,8 +152,7 @@ geoha__mysql_record_decision(const struct geoha_ctx *ctx, const char *path,
     if (line == NULL) {
         return;
     }
-    geoha_dir_ensure(str_or(geoha_param_str(ctx, P_STATE_DIR), D_STATE_DIR),
-                     0700);
+    geoha_dir_ensure(geoha_param_str(ctx, P_STATE_DIR), 0700);
     rc = geoha_file_append_line(path, line, 0600);
     if (rc != 0) {
         geoha_warn("Cannot record the decision | path='%s' reason='%s'", path,

@@ -148,7 +148,6 @@ agent_init(struct geoha_ctx *ctx, struct agent *a)
     const char *state = geoha_param_str(ctx, P_STATE_DIR);
     const struct geoha_map *eps = geoha_param_map(ctx, P_ENDPOINTS);
     const char *mine;
-    char *colon;
     int rc = 0;
 
     memset(a, 0, sizeof(*a));
@@ -156,11 +155,7 @@ agent_init(struct geoha_ctx *ctx, struct agent *a)
     if (run == NULL || run[0] != '/') {
         run = D_RUN_DIR;
     }
-    geoha_strlcpy(a->base, ctx->rsc, sizeof(a->base));
-    colon = strchr(a->base, ':');
-    if (colon != NULL) {
-        *colon = '\0';
-    }
+    geoha_strlcpy(a->base, ctx->rsc_base, sizeof(a->base));
     mine = eps != NULL ? geoha_map_get(eps, ctx->node) : NULL;
     if (mine == NULL || geoha_hostport_parse(mine, 0, &a->self) != 0) {
         geoha_exit_reason("Parameter %s has no entry for this node '%s'",
@@ -171,14 +166,11 @@ agent_init(struct geoha_ctx *ctx, struct agent *a)
     rc |= geoha_snprintf(a->peercheck_path, sizeof(a->peercheck_path),
                          "%s/mysql-%s.peercheck", run, a->base);
     rc |= geoha_snprintf(a->errant_path, sizeof(a->errant_path),
-                         "%s/mysql-%s.errant", str_or(state, D_STATE_DIR),
-                         a->base);
+                         "%s/mysql-%s.errant", state, a->base);
     rc |= geoha_snprintf(a->final_path, sizeof(a->final_path),
-                         "%s/mysql-%s-final-gtid", str_or(state, D_STATE_DIR),
-                         a->base);
+                         "%s/mysql-%s-final-gtid", state, a->base);
     rc |= geoha_snprintf(a->decisions_path, sizeof(a->decisions_path),
-                         "%s/mysql-%s-decisions.jsonl",
-                         str_or(state, D_STATE_DIR), a->base);
+                         "%s/mysql-%s-decisions.jsonl", state, a->base);
     rc |= geoha_snprintf(a->attr_final, sizeof(a->attr_final), "%s-final-gtid",
                          a->base);
     rc |= geoha_snprintf(a->attr_errant, sizeof(a->attr_errant), "%s-errant",
@@ -1828,8 +1820,7 @@ action_demote(struct geoha_ctx *ctx)
         /* the server is read-only already (S1); the position is also
          * published below, and promote asks the read-only server itself
          * first: a file that cannot be written is reported, not fatal */
-        rc = geoha_dir_ensure(
-            str_or(geoha_param_str(ctx, P_STATE_DIR), D_STATE_DIR), 0700);
+        rc = geoha_dir_ensure(geoha_param_str(ctx, P_STATE_DIR), 0700);
         if (rc == 0) {
             rc = geoha_file_replace(a.final_path, st.gtid_pos,
                                     strlen(st.gtid_pos), (uid_t)-1, (gid_t)-1,

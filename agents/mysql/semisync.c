@@ -77,18 +77,13 @@ state_with(struct geoha_sql *c, const char *side, struct geoha_sql_semisync *ss,
 static void
 publish(struct geoha_ctx *ctx, const char *value)
 {
-    char name[192], base[128];
-    char *colon;
+    char name[192];
 
     if (ctx->probe) {
         return;
     }
-    geoha_strlcpy(base, ctx->rsc, sizeof(base));
-    colon = strchr(base, ':');
-    if (colon != NULL) {
-        *colon = '\0';
-    }
-    if (geoha_snprintf(name, sizeof(name), "%s%s", base, SEMI_SYNC_ATTR_SUFFIX)
+    if (geoha_snprintf(name, sizeof(name), "%s%s", ctx->rsc_base,
+                       SEMI_SYNC_ATTR_SUFFIX)
         != 0) {
         return;
     }

@@ -165,29 +165,25 @@ struct tm {
 
 /* ---- parameters ---- */
 
-static int
-bad_name(const char *param, const char *value)
-{
-    geoha_exit_reason("Parameter %s='%s' is not a valid Azure resource name "
-                      "(letters, digits, '.', '_', '-', '(', ')')",
-                      param, value);
-    return OCF_ERR_CONFIGURED;
-}
+#define bad_name(param, value)                                                 \
+    geoha_param_invalid((param), (value),                                      \
+                        "is not a valid Azure resource name (letters, "        \
+                        "digits, '.', '_', '-', '(', ')')",                    \
+                        OCF_ERR_CONFIGURED)
 
 /* "<resource id without :N>-endpoint-status". */
 static void
 attr_name_init(const struct geoha_ctx *ctx, struct tm *tm)
 {
-    const char *rsc = ctx->rsc;
-    size_t n;
+    const char *rsc = ctx->rsc_base;
 
-    if (rsc == NULL || strcmp(rsc, "(none)") == 0) {
+    if (strcmp(rsc, "(none)") == 0) {
         rsc = AGENT_NAME;
     }
-    n = strcspn(rsc, ":");
-    if (geoha_snprintf(tm->attr_name, sizeof(tm->attr_name), "%.*s%s", (int)n,
-                       rsc, ATTR_SUFFIX)
-        != 0) {
+    if (rsc[0] == '\0' /* too long */
+        || geoha_snprintf(tm->attr_name, sizeof(tm->attr_name), "%s%s", rsc,
+                          ATTR_SUFFIX)
+               != 0) {
         geoha_snprintf(tm->attr_name, sizeof(tm->attr_name), "%s%s", AGENT_NAME,
                        ATTR_SUFFIX);
     }
@@ -283,6 +279,33 @@ tm_setup(struct geoha_ctx *ctx, struct tm *tm)
         return OCF_ERR_CONFIGURED;
     }
     return OCF_SUCCESS;
+}
+
+/* Before every action: the parameters read into a struct tm. */
+static int
+setup(struct geoha_ctx *ctx)
+{
+    struct tm *tm = calloc(1, sizeof(*tm));
+
+    if (tm == NULL) {
+        geoha_exit_reason("Out of memory");
+        return OCF_ERR_GENERIC;
+    }
+    ctx->agent_data = tm;
+    return tm_setup(ctx, tm);
+}
+
+/* After every action: the ARM client an action opened. */
+static void
+teardown(struct geoha_ctx *ctx)
+{
+    struct tm *tm = ctx->agent_data;
+
+    if (tm != NULL) {
+        geoha_arm_client_free(tm->arm);
+        free(tm);
+        ctx->agent_data = NULL;
+    }
 }
 
 /* Full validation (start, validate-all): after the table checks. */
@@ -656,29 +679,25 @@ priority_conflicts(const struct tm *tm, const json_t *profile,
 static int
 action_start(struct geoha_ctx *ctx)
 {
-    struct tm tm;
+    struct tm *tm = ctx->agent_data; /* from setup() */
     json_t *profile = NULL;
     json_t *ep = NULL;
     const json_t *own;
     char desc[160];
     int rc;
 
-    rc = tm_setup(ctx, &tm);
-    if (rc != OCF_SUCCESS) {
-        return rc;
-    }
-    if (tm.endpoint == NULL) { /* tm_validate() refused it already */
+    if (tm->endpoint == NULL) { /* tm_validate() refused it already */
         return OCF_ERR_INSTALLED;
     }
-    rc = arm_open(ctx, &tm);
+    rc = arm_open(ctx, tm);
     if (rc != OCF_SUCCESS) {
         goto done;
     }
-    if (!tm.priority_mode) {
+    if (!tm->priority_mode) {
         /* One read tells whether anything needs doing. */
-        rc = get_json(ctx, &tm, tm.endpoint_path, &ep);
+        rc = get_json(ctx, tm, tm->endpoint_path, &ep);
         if (rc != 0) {
-            rc = start_failed(ctx, &tm, rc, "reading it");
+            rc = start_failed(ctx, tm, rc, "reading it");
             goto done;
         }
         own = ep;
@@ -686,15 +705,15 @@ action_start(struct geoha_ctx *ctx)
         /* The whole profile: priorities are unique across it. */
         const char *routing;
 
-        rc = get_json(ctx, &tm, tm.profile_path, &profile);
+        rc = get_json(ctx, tm, tm->profile_path, &profile);
         if (rc != 0) {
-            rc = start_failed(ctx, &tm, rc, "reading the profile");
+            rc = start_failed(ctx, tm, rc, "reading the profile");
             goto done;
         }
-        own = profile_find(&tm, profile);
+        own = profile_find(tm, profile);
         if (own == NULL) {
-            rc = start_failed(ctx, &tm, GEOHA_E_NOT_FOUND,
-                              "reading the profile");
+            rc =
+                start_failed(ctx, tm, GEOHA_E_NOT_FOUND, "reading the profile");
             goto done;
         }
         routing = geoha_arm_json_str(profile, J_ROUTING);
@@ -702,9 +721,9 @@ action_start(struct geoha_ctx *ctx)
             geoha_warn("mode=priority but the profile routes by '%s': "
                        "priorities change nothing until it uses Priority "
                        "routing | profile=%s",
-                       routing, tm.profile_path);
+                       routing, tm->profile_path);
         }
-        rc = priority_conflicts(&tm, profile, own);
+        rc = priority_conflicts(tm, profile, own);
         if (rc != OCF_SUCCESS) {
             goto done;
         }
@@ -714,29 +733,28 @@ action_start(struct geoha_ctx *ctx)
                           ST_DISABLED)) {
         geoha_warn("The Traffic Manager profile itself is disabled | "
                    "endpoint='%s'",
-                   tm.endpoint);
+                   tm->endpoint);
     }
     ep_describe(own, desc, sizeof(desc));
-    if (ep_state(&tm, own) == EP_STARTED) {
-        geoha_info("Endpoint already started | endpoint='%s' %s", tm.endpoint,
+    if (ep_state(tm, own) == EP_STARTED) {
+        geoha_info("Endpoint already started | endpoint='%s' %s", tm->endpoint,
                    desc);
-        publish(ctx, &tm, ep_monitor(own));
+        publish(ctx, tm, ep_monitor(own));
         rc = OCF_SUCCESS;
         goto done;
     }
     geoha_info("Starting endpoint | endpoint='%s' %s want_priority=%lld",
-               tm.endpoint, desc, tm.priority_mode ? tm.prio_active : -1);
-    rc = patch_endpoint(ctx, &tm, ST_ENABLED,
-                        tm.priority_mode ? tm.prio_active : 0);
+               tm->endpoint, desc, tm->priority_mode ? tm->prio_active : -1);
+    rc = patch_endpoint(ctx, tm, ST_ENABLED,
+                        tm->priority_mode ? tm->prio_active : 0);
     if (rc != 0) {
-        rc = start_failed(ctx, &tm, rc, "changing it");
+        rc = start_failed(ctx, tm, rc, "changing it");
         goto done;
     }
-    rc = start_verify(ctx, &tm);
+    rc = start_verify(ctx, tm);
 done:
     json_decref(profile);
     json_decref(ep);
-    geoha_arm_client_free(tm.arm);
     return rc;
 }
 
@@ -955,39 +973,30 @@ done:
 static int
 action_stop(struct geoha_ctx *ctx)
 {
-    struct tm tm;
+    struct tm *tm = ctx->agent_data; /* from setup() */
     int rc;
 
-    rc = tm_setup(ctx, &tm);
-    if (rc != OCF_SUCCESS) {
-        return rc;
-    }
-    if (tm.endpoint == NULL) {
+    if (tm->endpoint == NULL) {
         geoha_info("No endpoint for this node in %s: nothing to stop",
                    P_ENDPOINTS);
         return OCF_SUCCESS;
     }
-    rc = arm_open(ctx, &tm);
+    rc = arm_open(ctx, tm);
     if (rc == OCF_SUCCESS) {
-        rc = tm.priority_mode ? stop_standby(ctx, &tm) : stop_disable(ctx, &tm);
+        rc = tm->priority_mode ? stop_standby(ctx, tm) : stop_disable(ctx, tm);
     }
-    geoha_arm_client_free(tm.arm);
     return rc;
 }
 
 static int
 action_monitor(struct geoha_ctx *ctx)
 {
-    struct tm tm;
+    struct tm *tm = ctx->agent_data; /* from setup() */
     json_t *ep = NULL;
     char desc[160];
     int rc;
 
-    rc = tm_setup(ctx, &tm);
-    if (rc != OCF_SUCCESS) {
-        return rc;
-    }
-    if (tm.endpoint == NULL) {
+    if (tm->endpoint == NULL) {
         if (ctx->probe) {
             return OCF_NOT_RUNNING; /* cannot run here at all */
         }
@@ -995,54 +1004,53 @@ action_monitor(struct geoha_ctx *ctx)
                           P_ENDPOINTS, ctx->node);
         return OCF_ERR_INSTALLED;
     }
-    rc = arm_open(ctx, &tm);
+    rc = arm_open(ctx, tm);
     if (rc != OCF_SUCCESS) {
         goto done;
     }
     /* One GET: the token comes from the cache. */
-    rc = get_json(ctx, &tm, tm.endpoint_path, &ep);
+    rc = get_json(ctx, tm, tm->endpoint_path, &ep);
     if (rc == GEOHA_E_NOT_FOUND && ctx->probe) {
         geoha_warn("Endpoint not found: reporting not running | "
                    "endpoint='%s' type=%s error='%s'",
-                   tm.endpoint, tm.type, geoha_arm_why(tm.arm, rc));
+                   tm->endpoint, tm->type, geoha_arm_why(tm->arm, rc));
         rc = OCF_NOT_RUNNING;
         goto done;
     }
     if (rc != 0) {
-        geoha_exit_reason("Cannot read endpoint '%s': %s%s", tm.endpoint,
-                          geoha_arm_why(tm.arm, rc), arm_fail_hint(rc));
-        publish(ctx, &tm, ATTR_UNKNOWN);
+        geoha_exit_reason("Cannot read endpoint '%s': %s%s", tm->endpoint,
+                          geoha_arm_why(tm->arm, rc), arm_fail_hint(rc));
+        publish(ctx, tm, ATTR_UNKNOWN);
         rc = arm_fail_rc(ctx, rc);
         goto done;
     }
-    publish(ctx, &tm, ep_monitor(ep));
+    publish(ctx, tm, ep_monitor(ep));
     ep_describe(ep, desc, sizeof(desc));
-    switch (ep_state(&tm, ep)) {
+    switch (ep_state(tm, ep)) {
     case EP_STARTED:
-        geoha_debug("Endpoint started | endpoint='%s' %s", tm.endpoint, desc);
+        geoha_debug("Endpoint started | endpoint='%s' %s", tm->endpoint, desc);
         rc = OCF_SUCCESS;
         break;
     case EP_STOPPED:
         if (ctx->probe) {
-            geoha_info("Endpoint is stopped | endpoint='%s' %s", tm.endpoint,
+            geoha_info("Endpoint is stopped | endpoint='%s' %s", tm->endpoint,
                        desc);
         } else {
             geoha_exit_reason("Endpoint '%s' was stopped outside the cluster "
                               "| %s",
-                              tm.endpoint, desc);
+                              tm->endpoint, desc);
         }
         rc = OCF_NOT_RUNNING;
         break;
     default:
         geoha_exit_reason("Endpoint '%s' is neither started nor stopped "
                           "(changed outside the cluster?) | %s",
-                          tm.endpoint, desc);
+                          tm->endpoint, desc);
         rc = OCF_ERR_GENERIC;
         break;
     }
 done:
     json_decref(ep);
-    geoha_arm_client_free(tm.arm);
     /* Pacemaker 2.1 reads OCF_ERR_INSTALLED from a probe as "not running
      * here" (a masked probe failure): the endpoint, which may be enabled,
      * would be left unmanaged. A probe that could not read it says
@@ -1133,6 +1141,8 @@ static const struct geoha_agent agent = {
     .actions = actions,
     .n_actions = sizeof(actions) / sizeof(actions[0]),
     .validate = tm_validate,
+    .setup = setup,
+    .teardown = teardown,
 };
 /* clang-format on */
 

@@ -5,7 +5,10 @@
  * table (which drives both the parser and the meta-data XML, so the two
  * cannot disagree) and its action table. geoha_agent_main() does the rest:
  * logging set-up, meta-data and usage (no environment, no root needed),
- * parameter parsing and validation, the operation deadline, dispatch.
+ * parameter parsing and validation, the operation deadline, the context
+ * (node, resource id and its base name), the agent's set-up and tear-down
+ * hooks around the action, dispatch. Parameters are read back by name
+ * (geoha_param_str() & co.), with the table's default when not set.
  */
 #ifndef GEOHA_OCF_H
 #define GEOHA_OCF_H
@@ -114,17 +117,27 @@ struct geoha_agent {
     /* Optional: checks between parameters after the table checks. Returns
      * 0 or a result code, with a reason written via geoha_exit_reason(). */
     int (*validate)(struct geoha_ctx *ctx);
+    /* Optional, called by the core around every action of the table (not
+     * meta-data or usage): setup runs once the parameters (and validate)
+     * passed and returns OCF_SUCCESS or the action's result (the action
+     * then does not run); teardown runs after the action, or after a
+     * failed setup, validate or parameter check, and frees what the agent
+     * keeps in ctx->agent_data (NULL when nothing was made). */
+    int (*setup)(struct geoha_ctx *ctx);
+    void (*teardown)(struct geoha_ctx *ctx);
 };
 
 #define GEOHA_MAX_PARAMS 64
+#define GEOHA_RSC_MAX 128 /* bytes of a resource's base name, with its NUL */
 
 struct geoha_ctx {
     const struct geoha_agent *agent;
     const char *action;
-    const char *rsc;           /* OCF_RESOURCE_INSTANCE or "(none)" */
-    char node[GEOHA_NODE_MAX]; /* local node name */
-    int64_t interval_ms;       /* recurring monitor interval; 0 for probes */
-    int64_t timeout_ms;        /* the operation timeout */
+    const char *rsc;              /* OCF_RESOURCE_INSTANCE or "(none)" */
+    char rsc_base[GEOHA_RSC_MAX]; /* rsc less the clone instance ":N" */
+    char node[GEOHA_NODE_MAX];    /* local node name */
+    int64_t interval_ms;          /* recurring monitor interval; 0 for probes */
+    int64_t timeout_ms;           /* the operation timeout */
     struct geoha_deadline deadline; /* timeout less a safety margin */
     bool probe;                     /* monitor with interval 0 */
     int check_level;                /* OCF_CHECK_LEVEL, 0 when unset */
@@ -147,7 +160,13 @@ int geoha_agent_metadata(const struct geoha_agent *agent, FILE *out);
  */
 int geoha_params_load(struct geoha_ctx *ctx, bool full);
 
-/* Accessors by name; asking for an undeclared name is an assert. */
+/*
+ * Accessors by name. A parameter that is not set gives the table's default
+ * (so no caller applies a default again). Asking for a name the agent's
+ * table does not declare is a bug in the agent: it fails the action loudly
+ * (exit reason, log line, exit code OCF_ERR_GENERIC), and any test that
+ * runs that path shows it.
+ */
 const struct geoha_value *geoha_param(const struct geoha_ctx *ctx,
                                       const char *name);
 const char *geoha_param_str(const struct geoha_ctx *ctx, const char *name);
@@ -155,6 +174,13 @@ long long geoha_param_int(const struct geoha_ctx *ctx, const char *name);
 bool geoha_param_bool(const struct geoha_ctx *ctx, const char *name);
 const struct geoha_map *geoha_param_map(const struct geoha_ctx *ctx,
                                         const char *name);
+
+/*
+ * A resource id less its clone instance (":N", which may change between
+ * starts): "db-clone:1" -> "db-clone". What follows the first ':' goes.
+ * Returns 0, or -EINVAL when the result would be empty or not fit in size.
+ */
+int geoha_rsc_base(const char *rsc, char *out, size_t size);
 
 /* Notify data: OCF_RESKEY_CRM_meta_notify_<key>, or NULL. */
 const char *geoha_notify_get(const char *key);
@@ -166,13 +192,29 @@ int geoha_ocf_from_result(int rc);
 
 void geoha_log_init(const char *ident, const char *rsc);
 void geoha_log_close(void);
-void geoha_log(int priority, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/*
+ * The log functions take the caller's function and line (for libqb's
+ * filters, formats and the blackbox); call them through the macros below.
+ */
+void geoha_log_at(const char *func, int line, int priority, const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
 /* Writes "ocf-exit-reason:<text>" to stderr and logs it as an error. */
-void geoha_exit_reason(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+void geoha_exit_reason_at(const char *func, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The exit reason "Parameter <name>='<text>' <why>"; returns code:
+ * OCF_ERR_CONFIGURED when the value itself is wrong (on every node),
+ * OCF_ERR_INSTALLED when what it names is missing or unusable on this node
+ * (issue 17 item 9). */
+int geoha_param_invalid_at(const char *func, int line, const char *name,
+                           const char *text, const char *why, int code);
 
 #include <syslog.h>
+#define geoha_log(priority, ...)                                               \
+    geoha_log_at(__func__, __LINE__, (priority), __VA_ARGS__)
+#define geoha_exit_reason(...)                                                 \
+    geoha_exit_reason_at(__func__, __LINE__, __VA_ARGS__)
+#define geoha_param_invalid(name, text, why, code)                             \
+    geoha_param_invalid_at(__func__, __LINE__, (name), (text), (why), (code))
 #define geoha_err(...) geoha_log(LOG_ERR, __VA_ARGS__)
 #define geoha_warn(...) geoha_log(LOG_WARNING, __VA_ARGS__)
 #define geoha_notice(...) geoha_log(LOG_NOTICE, __VA_ARGS__)

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <qb/qblog.h>
 
 #include "geoha/ocf.h"
 
@@ -73,8 +75,35 @@ action_running(struct geoha_ctx *ctx)
                                               : OCF_NOT_RUNNING;
 }
 
+/* What the core gave the last action (the base name, the defaults). */
+static char last_rsc_base[GEOHA_RSC_MAX];
+static long long last_count = -1;
+static const char *last_mode;
+static bool last_flag;
+
+static int
+action_look(struct geoha_ctx *ctx)
+{
+    geoha_strlcpy(last_rsc_base, ctx->rsc_base, sizeof(last_rsc_base));
+    last_count = geoha_param_int(ctx, "count");
+    last_mode = geoha_param_str(ctx, "mode");
+    last_flag = geoha_param_bool(ctx, "flag");
+    return OCF_SUCCESS;
+}
+
+/* A misspelled parameter name (the table has "count"). */
+static int
+action_misspelled(struct geoha_ctx *ctx)
+{
+    return geoha_param_int(ctx, "cuont") == 60 ? OCF_SUCCESS : OCF_NOT_RUNNING;
+}
+
 static const struct geoha_action actions[] = {
     { "start", action_ok, GEOHA_AF_VALIDATE, 60, 0, NULL, -1 },
+    { "look", action_look, GEOHA_AF_HIDDEN, 5, 0, NULL, -1 },
+    { "look-no-params", action_look, GEOHA_AF_HIDDEN | GEOHA_AF_NO_PARAMS, 5, 0,
+      NULL, -1 },
+    { "misspelled", action_misspelled, GEOHA_AF_HIDDEN, 5, 0, NULL, -1 },
     { "stop", action_ok, 0, 30, 0, NULL, -1 },
     { "monitor", action_running, 0, 30, 10, "Promoted", 0 },
     { "probe-like", action_ok, 0, 30, 0, NULL, -1 },
@@ -93,6 +122,56 @@ static const struct geoha_agent agent = {
     .n_params = sizeof(params) / sizeof(params[0]),
     .actions = actions,
     .n_actions = sizeof(actions) / sizeof(actions[0]),
+};
+
+/* The set-up and tear-down hooks: what ran, in which order. */
+static char hook_trace[64];
+static int hook_setup_rc = OCF_SUCCESS;
+static int hook_validate_rc = OCF_SUCCESS;
+static int hook_token;
+
+static void
+trace(const char *what)
+{
+    size_t n = strlen(hook_trace);
+
+    geoha_snprintf(hook_trace + n, sizeof(hook_trace) - n, "%s%s",
+                   n > 0 ? "," : "", what);
+}
+
+static int
+hook_validate(struct geoha_ctx *ctx)
+{
+    (void)ctx;
+    trace("validate");
+    return hook_validate_rc;
+}
+
+static int
+hook_setup(struct geoha_ctx *ctx)
+{
+    trace("setup");
+    ctx->agent_data = &hook_token;
+    return hook_setup_rc;
+}
+
+static void
+hook_teardown(struct geoha_ctx *ctx)
+{
+    trace(ctx->agent_data == &hook_token ? "teardown" : "teardown-no-data");
+    ctx->agent_data = NULL;
+}
+
+static int
+hook_action(struct geoha_ctx *ctx)
+{
+    trace(ctx->agent_data == &hook_token ? "action" : "action-no-data");
+    return OCF_RUNNING_PROMOTED;
+}
+
+static const struct geoha_action hook_actions[] = {
+    { "start", hook_action, GEOHA_AF_VALIDATE, 60, 0, NULL, -1 },
+    { "monitor", hook_action, 0, 30, 10, NULL, -1 },
 };
 
 static void
@@ -115,7 +194,7 @@ clear_env(void)
 
 /* Runs an action with its stdout (meta-data, usage) kept out of the TAP. */
 static int
-run(const char *action)
+run_agent(const struct geoha_agent *a, const char *action)
 {
     char *argv[] = { (char *)"test", (char *)action, NULL };
     int saved;
@@ -127,11 +206,17 @@ run(const char *action)
     null_fd = open("/dev/null", O_WRONLY);
     dup2(null_fd, STDOUT_FILENO);
     close(null_fd);
-    rc = geoha_agent_main(&agent, 2, argv);
+    rc = geoha_agent_main(a, 2, argv);
     fflush(stdout);
     dup2(saved, STDOUT_FILENO);
     close(saved);
     return rc;
+}
+
+static int
+run(const char *action)
+{
+    return run_agent(&agent, action);
 }
 
 static int
@@ -403,6 +488,165 @@ geoha_agent_main__dir_not_directory(void **state)
     unlink(path);
 }
 
+/* The core fills the base name and every parameter's default, also for
+ * an action that reads no environment. */
+static void
+geoha_agent_main__base_name_and_defaults(void **state)
+{
+    char out[8];
+
+    (void)state;
+    clear_env();
+    setenv("OCF_RESKEY_name", "x", 1);
+    setenv("OCF_RESOURCE_INSTANCE", "db-clone:1", 1);
+    assert_int_equal(run("look"), OCF_SUCCESS);
+    assert_string_equal(last_rsc_base, "db-clone");
+    assert_int_equal(last_count, 60);
+    assert_string_equal(last_mode, "enable");
+    assert_true(last_flag);
+    setenv("OCF_RESOURCE_INSTANCE", "tm", 1);
+    setenv("OCF_RESKEY_count", "7", 1);
+    setenv("OCF_RESKEY_flag", "false", 1);
+    assert_int_equal(run("look"), OCF_SUCCESS);
+    assert_string_equal(last_rsc_base, "tm");
+    assert_int_equal(last_count, 7);
+    assert_false(last_flag);
+    unsetenv("OCF_RESOURCE_INSTANCE");
+    last_count = -1;
+    assert_int_equal(run("look-no-params"), OCF_SUCCESS);
+    assert_string_equal(last_rsc_base, "(none)");
+    assert_int_equal(last_count, 60); /* the table's, not the env's */
+    assert_string_equal(last_mode, "enable");
+    assert_true(last_flag);
+
+    assert_int_equal(geoha_rsc_base("a:12", out, sizeof(out)), 0);
+    assert_string_equal(out, "a");
+    assert_int_equal(geoha_rsc_base("abc", out, sizeof(out)), 0);
+    assert_string_equal(out, "abc");
+    assert_int_equal(geoha_rsc_base(":1", out, sizeof(out)), -EINVAL);
+    assert_int_equal(geoha_rsc_base("far-too-long:1", out, sizeof(out)),
+                     -EINVAL);
+    assert_string_equal(out, "");
+}
+
+/* A parameter name the table does not declare fails the action loudly:
+ * exit code OCF_ERR_GENERIC and an exit reason naming it. */
+static void
+geoha_param__undeclared_name_fails_loudly(void **state)
+{
+    char path[] = "/tmp/geoha-test-misspelled-XXXXXX";
+    int fd = mkstemp(path);
+    char text[2048] = "";
+    int status = 0;
+    pid_t pid;
+    FILE *f;
+
+    (void)state;
+    assert_true(fd >= 0);
+    clear_env();
+    setenv("OCF_RESKEY_name", "x", 1);
+    fflush(stderr);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fd, STDERR_FILENO);
+        run("misspelled");
+        _exit(99); /* not reached: the core ends the process */
+    }
+    close(fd);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), OCF_ERR_GENERIC);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_true(fread(text, 1, sizeof(text) - 1, f) > 0);
+    fclose(f);
+    unlink(path);
+    assert_non_null(strstr(text, "ocf-exit-reason:Internal error: agent test "
+                                 "asks for parameter 'cuont', which its "
+                                 "parameter table does not declare\n"));
+}
+
+/* setup runs after the parameters and validate, teardown after the action
+ * and also when validate or setup failed; a failed setup is the result. */
+static void
+geoha_agent_main__hooks(void **state)
+{
+    struct geoha_agent hook_agent = agent;
+
+    (void)state;
+    hook_agent.actions = hook_actions;
+    hook_agent.n_actions = sizeof(hook_actions) / sizeof(hook_actions[0]);
+    hook_agent.validate = hook_validate;
+    hook_agent.setup = hook_setup;
+    hook_agent.teardown = hook_teardown;
+    clear_env();
+    setenv("OCF_RESKEY_name", "x", 1);
+    hook_trace[0] = '\0';
+    assert_int_equal(run_agent(&hook_agent, "start"), OCF_RUNNING_PROMOTED);
+    assert_string_equal(hook_trace, "validate,setup,action,teardown");
+    hook_trace[0] = '\0';
+    assert_int_equal(run_agent(&hook_agent, "monitor"), OCF_RUNNING_PROMOTED);
+    assert_string_equal(hook_trace, "setup,action,teardown");
+    hook_trace[0] = '\0';
+    hook_setup_rc = OCF_ERR_CONFIGURED;
+    assert_int_equal(run_agent(&hook_agent, "monitor"), OCF_ERR_CONFIGURED);
+    assert_string_equal(hook_trace, "setup,teardown");
+    hook_setup_rc = OCF_SUCCESS;
+    hook_trace[0] = '\0';
+    hook_validate_rc = OCF_ERR_INSTALLED;
+    assert_int_equal(run_agent(&hook_agent, "start"), OCF_ERR_INSTALLED);
+    assert_string_equal(hook_trace, "validate,teardown-no-data");
+    hook_validate_rc = OCF_SUCCESS;
+    hook_trace[0] = '\0';
+    unsetenv("OCF_RESKEY_name"); /* required: the table check fails */
+    assert_int_equal(run_agent(&hook_agent, "start"), OCF_ERR_CONFIGURED);
+    assert_string_equal(hook_trace, "teardown-no-data");
+}
+
+/* The log lines carry the caller's function and line to libqb. */
+static const char *logged_function;
+static uint32_t logged_line;
+
+static void
+log_capture(int32_t t, struct qb_log_callsite *cs, struct timespec *ts,
+            const char *msg)
+{
+    (void)t;
+    (void)ts;
+    if (strstr(msg, "marker-") != NULL) {
+        logged_function = cs->function;
+        logged_line = cs->lineno;
+    }
+}
+
+static void
+geoha_log__keeps_caller_function_and_line(void **state)
+{
+    int32_t t;
+    int line;
+
+    (void)state;
+    geoha_log_init("test", "test:0");
+    t = qb_log_custom_open(log_capture, NULL, NULL, NULL);
+    assert_true(t >= 0);
+    qb_log_ctl(t, QB_LOG_CONF_ENABLED, QB_TRUE);
+    qb_log_filter_ctl(t, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*", LOG_DEBUG);
+    line = __LINE__ + 1;
+    geoha_info("marker-info | n=%d", 1);
+    assert_non_null(logged_function);
+    assert_string_equal(logged_function, __func__);
+    assert_int_equal(logged_line, line);
+    logged_function = NULL;
+    line = __LINE__ + 1;
+    geoha_exit_reason("marker-reason");
+    assert_non_null(logged_function);
+    assert_string_equal(logged_function, __func__);
+    assert_int_equal(logged_line, line);
+    qb_log_custom_close(t);
+    geoha_log_close();
+}
+
 int
 main(void)
 {
@@ -418,6 +662,10 @@ main(void)
         cmocka_unit_test(geoha_exit_reason__escapes_control_and_bad_utf8),
         cmocka_unit_test(geoha_agent_main__path_with_control_character),
         cmocka_unit_test(geoha_agent_main__dir_not_directory),
+        cmocka_unit_test(geoha_agent_main__base_name_and_defaults),
+        cmocka_unit_test(geoha_param__undeclared_name_fails_loudly),
+        cmocka_unit_test(geoha_agent_main__hooks),
+        cmocka_unit_test(geoha_log__keeps_caller_function_and_line),
     };
 
     return cmocka_run_group_tests_name("ocf", tests, setup, NULL);
