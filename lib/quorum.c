@@ -62,6 +62,8 @@ struct watch_shared {
     bool connected;        /* the tracking connection is up */
     bool quorate;          /* the last answer or notification */
     int64_t busy_since_ms; /* a corosync call in progress since; 0: none */
+    int fd;                /* the tracking connection's descriptor, or -1 */
+    unsigned gen;          /* counts the connections made */
     /* written by the main thread */
     volatile int stop;
     int64_t tick_ms;
@@ -138,6 +140,8 @@ watch_connect(quorum_handle_t *h, struct watch_shared *sh, int *fd)
     sh->busy_since_ms = 0;
     if (rc == 0) {
         sh->quorate = q != 0;
+        sh->fd = *fd;
+        sh->gen++;
         sh->connected = true;
         sh->reached = true;
     }
@@ -148,10 +152,11 @@ watch_connect(quorum_handle_t *h, struct watch_shared *sh, int *fd)
 static void
 worker_disconnect(quorum_handle_t h, struct watch_shared *sh)
 {
-    quorum_finalize(h);
     pthread_mutex_lock(&sh->mu);
     sh->connected = false;
+    sh->fd = -1;
     pthread_mutex_unlock(&sh->mu);
+    quorum_finalize(h);
 }
 
 static void *
@@ -267,6 +272,7 @@ shared_new(int64_t tick_ms)
     }
     pthread_mutex_init(&sh->mu, NULL);
     sh->quorate = true;
+    sh->fd = -1;
     sh->tick_ms = tick_ms;
     return sh;
 }
@@ -312,7 +318,8 @@ geoha_quorum_watch(const struct geoha_quorum_watch *w)
     bool open_state = true; /* nothing closed since the last quorate */
     bool was_connected = false;
     bool was_silent = false;
-    int64_t lost_ms = 0; /* monotonic: when the loss was seen */
+    unsigned hup_gen = 0; /* the connection whose socket closed */
+    int64_t lost_ms = 0;  /* monotonic: when the loss was seen */
     int64_t next_tick = 0;
     int64_t next_close = 0;
 
@@ -336,8 +343,10 @@ geoha_quorum_watch(const struct geoha_quorum_watch *w)
         int64_t wait_ms;
         int64_t busy_since;
         bool reached, connected, quorate, silent, inquorate;
-        struct pollfd p;
+        struct pollfd p[2];
         char drain[64];
+        int fd;
+        unsigned gen;
 
         if (now >= next_tick) {
             next_tick = now + w->tick_ms;
@@ -350,7 +359,12 @@ geoha_quorum_watch(const struct geoha_quorum_watch *w)
         connected = sh->connected;
         quorate = sh->quorate;
         busy_since = sh->busy_since_ms;
+        fd = sh->fd;
+        gen = sh->gen;
         pthread_mutex_unlock(&sh->mu);
+        /* the worker may be blocked in a call while corosync's socket
+         * closes: seen here at once (the poll below) */
+        connected = connected && hup_gen != gen;
         now = geoha_now_ms();
         silent = busy_since != 0 && now - busy_since >= w->answer_ms;
         if (connected && !was_connected) {
@@ -400,11 +414,17 @@ geoha_quorum_watch(const struct geoha_quorum_watch *w)
         if (wait_ms < 0) {
             wait_ms = 0;
         }
-        p.fd = sh->wake[0];
-        p.events = POLLIN;
-        p.revents = 0;
-        if (poll(&p, 1, (int)wait_ms) > 0) {
+        p[0].fd = sh->wake[0];
+        p[0].events = POLLIN;
+        p[0].revents = 0;
+        p[1].fd = connected ? fd : -1; /* hang-up and errors only */
+        p[1].events = 0;
+        p[1].revents = 0;
+        if (poll(p, 2, (int)wait_ms) > 0) {
             while (read(sh->wake[0], drain, sizeof(drain)) > 0) {
+            }
+            if ((p[1].revents & (POLLHUP | POLLERR)) != 0) {
+                hup_gen = gen;
             }
         }
     }
