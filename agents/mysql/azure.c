@@ -1343,20 +1343,8 @@ step_down(struct az *az)
         return;
     }
     if (sql_probe(az, az->me, &st) == SQL_READ_ONLY && st.gtid_pos != NULL) {
-        /* the server is read-only already (S1); the position is also
-         * published below: a file that cannot be written is reported */
-        rc = geoha_dir_ensure(geoha_param_str(ctx, P_STATE_DIR), 0700);
-        if (rc == 0) {
-            rc = geoha_file_replace(az->final_path, st.gtid_pos,
-                                    strlen(st.gtid_pos), (uid_t)-1, (gid_t)-1,
-                                    0600);
-        }
-        if (rc != 0) {
-            geoha_warn("Cannot record the final GTID position in state_dir; "
-                       "the server is read-only | path='%s' final_gtid='%s' "
-                       "reason='%s'",
-                       az->final_path, st.gtid_pos, geoha_strerror(rc));
-        }
+        /* the position is also published below */
+        geoha__mysql_final_gtid_save(ctx, az->final_path, st.gtid_pos);
         if (st.gtid_pos[0] != '\0') {
             geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, az->attr_final,
                               st.gtid_pos, &ctx->deadline, NULL);

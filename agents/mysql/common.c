@@ -143,6 +143,24 @@ geoha__mysql_set_score(const struct geoha_ctx *ctx, const char *score)
 }
 
 void
+geoha__mysql_final_gtid_save(const struct geoha_ctx *ctx, const char *path,
+                             const char *gtid)
+{
+    int rc = geoha_dir_ensure(geoha_param_str(ctx, P_STATE_DIR), 0700);
+
+    if (rc == 0) {
+        rc = geoha_file_replace(path, gtid, strlen(gtid), (uid_t)-1, (gid_t)-1,
+                                0600);
+    }
+    if (rc != 0) {
+        geoha_warn("Cannot record the final GTID position in state_dir; "
+                   "the server is read-only | path='%s' final_gtid='%s' "
+                   "reason='%s'",
+                   path, gtid, geoha_strerror(rc));
+    }
+}
+
+void
 geoha__mysql_record_decision(const struct geoha_ctx *ctx, const char *path,
                              json_t *j)
 {

@@ -433,6 +433,13 @@ cluster_writer(const struct agent *a, char writer[GEOHA_NODE_MAX])
     return geoha__mysql_cluster_writer(a->base, &a->ctx->deadline, writer);
 }
 
+/* Why the server could not be made read-only (rc from the attempt). */
+static const char *
+read_only_why(int rc, struct geoha_sql *c)
+{
+    return rc == GEOHA_E_STATE ? "it did not take" : geoha_sql_error(c);
+}
+
 /* ---- scores and attributes ---- */
 
 static void
@@ -1111,8 +1118,7 @@ action_monitor(struct geoha_ctx *ctx)
             if (rc != 0) {
                 geoha_exit_reason("This partition lost quorum, and the "
                                   "server could not be made read-only: %s",
-                                  rc == GEOHA_E_STATE ? "it did not take"
-                                                      : geoha_sql_error(c));
+                                  read_only_why(rc, c));
             } else {
                 geoha_exit_reason("This partition lost quorum: the server "
                                   "was made read-only");
@@ -1141,8 +1147,7 @@ action_monitor(struct geoha_ctx *ctx)
                  * stop that fails gets the node fenced */
                 geoha_exit_reason("Unpromoted, but the server is writable, "
                                   "and it could not be made read-only: %s",
-                                  rc == GEOHA_E_STATE ? "it did not take"
-                                                      : geoha_sql_error(c));
+                                  read_only_why(rc, c));
             } else {
                 geoha_exit_reason("Unpromoted, but the server was writable; "
                                   "it was made read-only");
@@ -1212,8 +1217,7 @@ action_start(struct geoha_ctx *ctx)
         rc = geoha__mysql_read_only_releasing(ctx, c, NULL);
         if (rc != 0) {
             geoha_exit_reason("Cannot make the server read-only: %s",
-                              rc == GEOHA_E_STATE ? "it did not take"
-                                                  : geoha_sql_error(c));
+                              read_only_why(rc, c));
             rc = OCF_ERR_GENERIC;
             goto done;
         }
@@ -1310,8 +1314,7 @@ action_stop(struct geoha_ctx *ctx)
         rc = geoha_sql_set_read_only(c, true, &ctx->deadline);
         if (rc != 0) {
             geoha_exit_reason("Cannot make the server read-only: %s",
-                              rc == GEOHA_E_STATE ? "it did not take"
-                                                  : geoha_sql_error(c));
+                              read_only_why(rc, c));
             geoha_sql_close(c);
             return OCF_ERR_GENERIC;
         }
@@ -1521,9 +1524,7 @@ promote_undo(struct geoha_ctx *ctx, struct geoha_sql *c, const char *failed)
         geoha_exit_reason("%s; and the server could not be made read-only "
                           "again (%s): it takes writes until demote or stop "
                           "closes it, or fencing",
-                          failed,
-                          rc == GEOHA_E_STATE ? "it did not take"
-                                              : geoha_sql_error(c));
+                          failed, read_only_why(rc, c));
         return;
     }
     geoha_exit_reason("%s; the server is read-only again", failed);
@@ -1797,8 +1798,7 @@ action_demote(struct geoha_ctx *ctx)
     rc = geoha__mysql_read_only_releasing(ctx, c, NULL);
     if (rc != 0) {
         geoha_exit_reason("Cannot make the server read-only: %s",
-                          rc == GEOHA_E_STATE ? "it did not take"
-                                              : geoha_sql_error(c));
+                          read_only_why(rc, c));
         ocf = OCF_ERR_GENERIC;
         goto done;
     }
@@ -1817,21 +1817,9 @@ action_demote(struct geoha_ctx *ctx)
         goto done;
     }
     if (was_writer) {
-        /* the server is read-only already (S1); the position is also
-         * published below, and promote asks the read-only server itself
-         * first: a file that cannot be written is reported, not fatal */
-        rc = geoha_dir_ensure(geoha_param_str(ctx, P_STATE_DIR), 0700);
-        if (rc == 0) {
-            rc = geoha_file_replace(a.final_path, st.gtid_pos,
-                                    strlen(st.gtid_pos), (uid_t)-1, (gid_t)-1,
-                                    0600);
-        }
-        if (rc != 0) {
-            geoha_warn("Cannot record the final GTID position in state_dir; "
-                       "the server is read-only | path='%s' final_gtid='%s' "
-                       "reason='%s'",
-                       a.final_path, st.gtid_pos, geoha_strerror(rc));
-        }
+        /* the position is also published below, and promote asks the
+         * read-only server itself first */
+        geoha__mysql_final_gtid_save(ctx, a.final_path, st.gtid_pos);
     }
     if (was_writer && st.gtid_pos[0] != '\0') {
         rc = geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, a.attr_final,

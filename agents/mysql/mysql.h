@@ -90,6 +90,14 @@ void geoha__mysql_iso_time(char *buf, size_t size);
 /* Set this node's promotion score (NULL deletes it); never on a probe. */
 void geoha__mysql_set_score(const struct geoha_ctx *ctx, const char *score);
 
+/*
+ * Write a demoted writer's final GTID position to path (state_dir is
+ * created, mode 0700). The server is read-only already (S1), so a file
+ * that cannot be written is reported (a warning), not fatal.
+ */
+void geoha__mysql_final_gtid_save(const struct geoha_ctx *ctx, const char *path,
+                                  const char *gtid);
+
 /* Append j as one line to the decisions file at path (state_dir is
  * created, mode 0700) and log it. */
 void geoha__mysql_record_decision(const struct geoha_ctx *ctx, const char *path,
