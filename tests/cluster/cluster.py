@@ -732,7 +732,8 @@ class Cluster:
         if p is not None and p.poll() is None:
             return
         sock = self.wd_socket(host)
-        for f in (sock, sock + ".log"):
+        flag = os.path.join(os.path.dirname(sock), f"{host}.poweroff")
+        for f in (sock, sock + ".log", flag):
             try:
                 os.unlink(f)
             except OSError:
@@ -747,7 +748,7 @@ class Cluster:
                 [sys.executable, os.path.join(TOP, "tests", "watchdog",
                                               "wdemu"),
                  "--socket", sock, "--syslog", sock + ".log", "--log", logf,
-                 "--name", host, "--",
+                 "--name", host, "--power-flag", flag, "--",
                  "sh", "-c", cmd, "sh", sys.executable, hook, self.state,
                  host],
                 stdin=subprocess.DEVNULL, stdout=out,
