@@ -88,7 +88,10 @@ $(RENDER_BIN): $(BUILD)/obj/crm-config/geoha-render.o $(LIBGEOHA)
 
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBGEOHA)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) $(CMOCKA_LIBS)
+
+# The mysql agent's pure scoring function, tested on its own.
+$(BUILD)/tests/unit/test_mysql_score: $(BUILD)/obj/agents/mysql/score.o
 
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBGEOHA)
 	@mkdir -p $(dir $@)

@@ -91,7 +91,8 @@
 #include "geoha/sql.h"
 #include "geoha/util.h"
 
-#include "mysql.h"
+#include "backend.h"
+#include "common.h"
 
 #define AZ_PROVIDER "Microsoft.DBforMySQL/flexibleServers"
 #define AZ_API_VERSION "2024-12-30"
@@ -172,12 +173,6 @@ struct az {
 };
 
 /* ---- small helpers ---- */
-
-bool
-geoha__mysql_is_azure(const struct geoha_ctx *ctx)
-{
-    return geoha_streq(geoha_param_str(ctx, P_BACKEND), BACKEND_AZURE);
-}
 
 static struct server *
 me(struct az *az)
@@ -388,7 +383,7 @@ servers_cover_cluster(const struct az *az, const struct geoha_map *eps)
     return OCF_SUCCESS;
 }
 
-int
+static int
 geoha__mysql_azure_validate(struct geoha_ctx *ctx)
 {
     const struct geoha_map *eps = geoha_param_map(ctx, P_ENDPOINTS);
@@ -723,7 +718,13 @@ set_read_only(struct az *az, size_t i, bool on, bool arm_too,
     return 0;
 }
 
-int
+/*
+ * The quorum guard's close: this region's server read-only over SQL, one
+ * try, no ARM (Azure's API may be what is gone). Azure's admin account
+ * may not be allowed SET GLOBAL read_only; the Drupal include's own guard
+ * is then what stops the writes. Always 0, *how says what happened.
+ */
+static int
 geoha__mysql_azure_guard_close(struct geoha_ctx *ctx, const char **how)
 {
     struct az az;
@@ -1008,35 +1009,25 @@ monitor_replica(struct az *az, struct marker *mk)
             geoha_exit_reason("Replication SQL thread is not running");
         }
         ocf = OCF_ERR_GENERIC;
-    } else if (r.io == GEOHA_SQL_THREAD_YES) {
-        if (mk->io_lost_ms != 0 && !ctx->probe) {
-            mk->io_lost_ms = 0;
-            rc = marker_write(az, mk);
-            if (rc != 0) {
-                /* the old time stays: a later loss looks older than it
-                 * is, which only ends promotability sooner */
-                geoha_warn("Cannot clear when replication was lost in the "
-                           "state file | path='%s' reason='%s'",
-                           az->marker_path, geoha_strerror(rc));
-            }
-        }
-        if (r.lag_s >= 0 && r.lag_s <= max_lag) {
-            set_score(az,
-                      r.lag_s <= CURRENT_LAG_S ? SCORE_CURRENT : SCORE_LAGGING);
-        } else if (r.lag_s > max_lag) {
-            set_score(az, NULL);
-            geoha_info("Replica is past max_lag: not promotable | lag_s=%lld "
-                       "max_lag=%lld",
-                       r.lag_s, max_lag);
-        }
     } else {
-        /* cut off from the writer: promotable for max_lag seconds */
-        int64_t now = geoha_wall_ms();
-        struct geoha_gtid_set *p = NULL, *t = NULL;
-        bool applied = false, untimed = false;
+        struct geoha_replica_facts f;
+        struct geoha_replica_score score;
+        bool untimed = false;
 
-        if (mk->io_lost_ms == 0 && !ctx->probe) {
-            mk->io_lost_ms = now;
+        if (r.io == GEOHA_SQL_THREAD_YES) {
+            if (mk->io_lost_ms != 0 && !ctx->probe) {
+                mk->io_lost_ms = 0;
+                rc = marker_write(az, mk);
+                if (rc != 0) {
+                    /* the old time stays: a later loss looks older than
+                     * it is, which only ends promotability sooner */
+                    geoha_warn("Cannot clear when replication was lost in "
+                               "the state file | path='%s' reason='%s'",
+                               az->marker_path, geoha_strerror(rc));
+                }
+            }
+        } else if (mk->io_lost_ms == 0 && !ctx->probe) {
+            mk->io_lost_ms = geoha_wall_ms();
             geoha_warn("Replication lost its writer | io_errno=%u "
                        "io_error='%s'",
                        r.io_errno, r.io_error);
@@ -1049,21 +1040,34 @@ monitor_replica(struct az *az, struct marker *mk)
                 untimed = true;
             }
         }
-        if (untimed) {
-            /* without the time of the loss, how stale this replica gets
-             * cannot be told: never promotable meanwhile */
-            set_score(az, NULL);
-        } else if (mk->io_lost_ms != 0
-                   && now - mk->io_lost_ms > max_lag * 1000) {
-            set_score(az, NULL);
-        } else {
-            if (geoha_gtid_set_parse(st.gtid_pos, GEOHA_GTID_ANY, &p) == 0
-                && geoha_gtid_set_parse(r.received, GEOHA_GTID_ANY, &t) == 0) {
-                geoha_gtid_pos_reached(p, t, &applied);
-            }
-            geoha_gtid_set_free(p);
-            geoha_gtid_set_free(t);
-            set_score(az, applied ? SCORE_CURRENT : SCORE_LAGGING);
+        /*
+         * The native backend's facts, with two differences: semi-sync is
+         * not the agent's to arm on Azure (the cut-off is max_lag), and a
+         * writer that refuses this replica is not judged apart (Azure
+         * manages the replication account).
+         */
+        f = (struct geoha_replica_facts){
+            .io_running = r.io == GEOHA_SQL_THREAD_YES,
+            .lag_s = r.lag_s,
+            .max_lag_s = max_lag,
+            .lost_for_ms =
+                mk->io_lost_ms != 0 ? geoha_wall_ms() - mk->io_lost_ms : 0,
+            .lost_untimed = untimed,
+            .cutoff_ms = max_lag * 1000,
+            .received = r.received,
+            .applied = st.gtid_pos,
+            .notation = geoha_sql_flavour(c) == GEOHA_SQL_MARIADB
+                            ? GEOHA_GTID_MARIADB
+                            : GEOHA_GTID_MYSQL,
+        };
+        score = geoha__mysql_replica_score(&f);
+        if (!score.keep) {
+            set_score(az, score.score);
+        }
+        if (score.verdict == GEOHA_REPLICA_PAST_MAX_LAG) {
+            geoha_info("Replica is past max_lag: not promotable | lag_s=%lld "
+                       "max_lag=%lld",
+                       r.lag_s, max_lag);
         }
     }
 done:
@@ -1145,7 +1149,7 @@ monitor_standalone_unpromoted(struct az *az)
 
 static void close_pending(struct az *az);
 
-int
+static int
 geoha__mysql_azure_monitor(struct geoha_ctx *ctx)
 {
     struct az az;
@@ -1262,7 +1266,7 @@ read_me(struct az *az)
     return OCF_SUCCESS;
 }
 
-int
+static int
 geoha__mysql_azure_start(struct geoha_ctx *ctx)
 {
     struct az az;
@@ -1354,7 +1358,7 @@ step_down(struct az *az)
     geoha_sql_status_clear(&st);
 }
 
-int
+static int
 geoha__mysql_azure_demote(struct geoha_ctx *ctx)
 {
     struct az az;
@@ -1382,7 +1386,7 @@ geoha__mysql_azure_demote(struct geoha_ctx *ctx)
     return OCF_SUCCESS;
 }
 
-int
+static int
 geoha__mysql_azure_stop(struct geoha_ctx *ctx)
 {
     struct az az;
@@ -1408,7 +1412,7 @@ geoha__mysql_azure_stop(struct geoha_ctx *ctx)
     return OCF_SUCCESS;
 }
 
-int
+static int
 geoha__mysql_azure_notify(struct geoha_ctx *ctx)
 {
     (void)ctx;
@@ -1913,116 +1917,148 @@ verify_writer(struct az *az, char *why, size_t why_size)
     }
 }
 
-int
-geoha__mysql_azure_promote(struct geoha_ctx *ctx)
-{
+/*
+ * A promotion's state, passed from step to step (promote_steps[]). Each
+ * step returns OCF_SUCCESS to go on, or the action's result (with its
+ * exit reason written); the first that does not succeed ends promote.
+ */
+struct promotion {
+    struct geoha_ctx *ctx;
     struct az az;
-    struct marker mk = { .role = ROLE_PROMOTED };
-    struct geoha_sql *c = NULL;
-    struct geoha_sql_status st = { 0 };
-    struct geoha_sql_replica r = { 0 };
-    struct geoha_gtid_set *t = NULL;
+    struct marker mk;
+    struct geoha_sql *c;        /* this server, until the PATCH */
+    struct geoha_sql_status st; /* this server's state */
+    struct geoha_sql_replica r; /* its replication */
+    struct geoha_gtid_set *t;   /* the position to reach (S3) */
+    char *target, *applied;     /* the same as text; what was reached */
     struct geoha_deadline catchup, lro;
-    json_t *peers = json_array();
-    char *target = NULL, *applied = NULL;
-    char why[768] = "", when[32];
-    const char *did_promote = "already standalone";
-    int64_t t0 = geoha_now_ms(), lro_ms = 0, left;
-    bool fenced[GEOHA_MAP_ENTRIES] = { false };
-    struct promote_try pt = { 0 };
-    int source = -1;
-    int ocf; /* the OCF exit code */
-    int rc;  /* a library result */
+    json_t *peers; /* the decision line's old_writers */
+    const char *did_promote;
+    int64_t t0, lro_ms;
+    bool fenced[GEOHA_MAP_ENTRIES]; /* former writers made to stop */
+    struct promote_try pt;
+    int source; /* index of this replica's source; -1 */
+};
 
-    if (!az_begin(ctx, &az, &ocf)) {
-        json_decref(peers);
-        return ocf;
-    }
-    if (marked(&az)) {
+/*
+ * This server as ARM sees it: not marked diverged-or-stale, no operation
+ * of an earlier promote still running, running; and which server it
+ * replicates from.
+ */
+static int
+promote_settle(struct promotion *pm)
+{
+    struct geoha_ctx *ctx = pm->ctx;
+    struct az *az = &pm->az;
+    int64_t left;
+    int rc; /* a library result */
+
+    if (marked(az)) {
         geoha_exit_reason("Refusing to promote: this server is marked "
                           "diverged-or-stale; run the reseed action (see %s)",
-                          az.mark_path);
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+                          az->mark_path);
+        return OCF_ERR_GENERIC;
     }
     left = geoha_deadline_left_ms(&ctx->deadline);
-    rc = server_get(&az, az.me, &ctx->deadline);
-    if (rc == 0 && geoha_streq_ci(me(&az)->state, STATE_UPDATING)) {
+    rc = server_get(az, az->me, &ctx->deadline);
+    if (rc == 0 && geoha_streq_ci(me(az)->state, STATE_UPDATING)) {
         /* an earlier promote's operation may still run: let it finish */
         struct geoha_deadline d =
             geoha_deadline_min(&ctx->deadline, left - left / 10);
 
         geoha_notice("An operation runs on the server; waiting for it | "
                      "server='%s' role=%s",
-                     me(&az)->name, me(&az)->role);
-        rc = server_wait_settled(&az, az.me, &d);
+                     me(az)->name, me(az)->role);
+        rc = server_wait_settled(az, az->me, &d);
         if (rc == GEOHA_E_DEADLINE) {
             geoha_exit_reason("Azure is still working on server '%s' (state "
                               "%s); the next promote carries on",
-                              me(&az)->name, me(&az)->state);
-            ocf = OCF_ERR_GENERIC;
-            goto done;
+                              me(az)->name, me(az)->state);
+            return OCF_ERR_GENERIC;
         }
     }
     if (rc != 0) {
         geoha_exit_reason("Cannot read server '%s' through ARM: %s",
-                          me(&az)->name, geoha_arm_why(az.arm, rc));
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+                          me(az)->name, geoha_arm_why(az->arm, rc));
+        return OCF_ERR_GENERIC;
     }
-    if (me(&az)->gone || !running(me(&az))) {
-        geoha_exit_reason("Server '%s' is %s", me(&az)->name,
-                          me(&az)->gone ? "gone" : me(&az)->state);
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+    if (me(az)->gone || !running(me(az))) {
+        geoha_exit_reason("Server '%s' is %s", me(az)->name,
+                          me(az)->gone ? "gone" : me(az)->state);
+        return OCF_ERR_GENERIC;
     }
-    others_get(&az);
-    for (size_t i = 0; i < az.n; i++) {
-        if (i != az.me && replica_of(me(&az), &az.s[i])) {
-            source = (int)i;
+    others_get(az);
+    for (size_t i = 0; i < az->n; i++) {
+        if (i != az->me && replica_of(me(az), &az->s[i])) {
+            pm->source = (int)i;
         }
     }
-    if (!standalone(me(&az)) && source < 0) {
+    if (!standalone(me(az)) && pm->source < 0) {
         geoha_warn("The replica's source is not one of %s | source='%s'",
-                   P_SERVERS, me(&az)->source);
+                   P_SERVERS, me(az)->source);
     }
+    return OCF_SUCCESS;
+}
 
-    /* what this server received and holds */
-    rc = sql_connect(&az, az.me, &ctx->deadline, &c, why, sizeof(why));
+/*
+ * What this server received and applied (SQL): the SQL thread must not
+ * have stopped on an error; the received GTIDs become the first target.
+ */
+static int
+promote_read_self(struct promotion *pm)
+{
+    struct geoha_ctx *ctx = pm->ctx;
+    struct az *az = &pm->az;
+    char why[768] = "";
+    int rc; /* a library result */
+
+    rc = sql_connect(az, az->me, &ctx->deadline, &pm->c, why, sizeof(why));
     if (rc == 0) {
-        rc = geoha_sql_status_get(c, &st);
+        rc = geoha_sql_status_get(pm->c, &pm->st);
         if (rc == 0) {
-            rc = geoha_sql_replica_status(c, &r);
+            rc = geoha_sql_replica_status(pm->c, &pm->r);
         }
         if (rc != 0) {
-            geoha_snprintf(why, sizeof(why), "%s", geoha_sql_error(c));
+            geoha_snprintf(why, sizeof(why), "%s", geoha_sql_error(pm->c));
         }
     }
     if (rc != 0) {
         geoha_exit_reason("The server does not answer over SQL: %s", why);
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+        return OCF_ERR_GENERIC;
     }
-    if (r.configured && r.sql != GEOHA_SQL_THREAD_YES && r.sql_errno != 0) {
+    if (pm->r.configured && pm->r.sql != GEOHA_SQL_THREAD_YES
+        && pm->r.sql_errno != 0) {
         geoha_exit_reason("Refusing to promote: the SQL thread stopped on "
                           "error %u (%s), so not everything received is "
                           "applied",
-                          r.sql_errno, r.sql_error);
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+                          pm->r.sql_errno, pm->r.sql_error);
+        return OCF_ERR_GENERIC;
     }
-    rc = geoha_gtid_set_parse(r.configured ? r.received : "", GEOHA_GTID_ANY,
-                              &t);
+    rc = geoha_gtid_set_parse(pm->r.configured ? pm->r.received : "",
+                              GEOHA_GTID_ANY, &pm->t);
     if (rc != 0) {
         geoha_exit_reason("Cannot parse the received GTIDs '%s'",
-                          str_or(r.received, ""));
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+                          str_or(pm->r.received, ""));
+        return OCF_ERR_GENERIC;
     }
+    return OCF_SUCCESS;
+}
 
-    /* every other standalone server: a (former) writer */
-    for (size_t i = 0; i < az.n; i++) {
-        struct server *s = &az.s[i];
+/*
+ * Every other standalone server, a (former) writer: made read-only when
+ * it answers writable (its final position is then known, S3), its
+ * position merged into the target, reported when it holds transactions
+ * this server lacks (S4); each one goes into the decision line.
+ */
+static int
+promote_survey(struct promotion *pm)
+{
+    struct geoha_ctx *ctx = pm->ctx;
+    struct az *az = &pm->az;
+    int rc; /* a library result */
+
+    for (size_t i = 0; i < az->n; i++) {
+        struct server *s = &az->s[i];
         struct geoha_sql_status ps = { 0 };
         enum sqlstate ss;
         const char *pos = NULL;
@@ -2030,10 +2066,10 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
         const char *how = "";
         bool holds_more = false;
 
-        if (i == az.me || (s->known && !standalone(s))) {
+        if (i == az->me || (s->known && !standalone(s))) {
             continue;
         }
-        ss = sql_probe(&az, i, &ps);
+        ss = sql_probe(az, i, &ps);
         if (ss == SQL_WRITABLE) {
             struct geoha_deadline d =
                 geoha_deadline_min(&ctx->deadline, PEER_SQL_MS);
@@ -2045,23 +2081,22 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
                                   s->name, s->node, P_OLD_WRITER_ACTION,
                                   OLD_WRITER_NONE);
                 geoha_sql_status_clear(&ps);
-                ocf = OCF_ERR_GENERIC;
-                goto done;
+                return OCF_ERR_GENERIC;
             }
             /* read-only first: its final position is then known (S3) */
-            if (set_read_only(&az, i, true, false, &d, &how) == 0) {
+            if (set_read_only(az, i, true, false, &d, &how) == 0) {
                 geoha_sql_status_clear(&ps);
-                ss = sql_probe(&az, i, &ps);
+                ss = sql_probe(az, i, &ps);
             }
         }
         if (ss == SQL_READ_ONLY || ss == SQL_WRITABLE) {
             pos = ps.gtid_pos;
-        } else if ((int)i == source) {
-            geoha_attr_get(GEOHA_ATTR_TRANSIENT, s->node, az.attr_final,
+        } else if ((int)i == pm->source) {
+            geoha_attr_get(GEOHA_ATTR_TRANSIENT, s->node, az->attr_final,
                            &ctx->deadline, &published);
             pos = published;
         }
-        if (standalone(me(&az)) && pos != NULL
+        if (standalone(me(az)) && pos != NULL
             && (ss == SQL_READ_ONLY || ss == SQL_WRITABLE)) {
             bool sub = false;
 
@@ -2071,22 +2106,23 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
              * a former writer's lost tail, from before this server was
              * promoted. Refusing would not undo it: report it (S4).
              */
-            if (geoha_gtid_text_subset(ps.gtid_state, st.gtid_state, &sub) == 0
+            if (geoha_gtid_text_subset(ps.gtid_state, pm->st.gtid_state, &sub)
+                    == 0
                 && !sub) {
                 geoha_err("A former writer holds transactions the writer "
                           "lacks; they stay on it until an admin reseeds it "
                           "| server='%s' here='%s' there='%s'",
-                          s->name, st.gtid_state, ps.gtid_state);
+                          s->name, pm->st.gtid_state, ps.gtid_state);
                 holds_more = true;
             }
         }
-        if ((int)i == source && pos != NULL && pos[0] != '\0') {
+        if ((int)i == pm->source && pos != NULL && pos[0] != '\0') {
             struct geoha_gtid_set *p = NULL, *merged = NULL;
 
             if (geoha_gtid_set_parse(pos, GEOHA_GTID_ANY, &p) == 0
-                && geoha_gtid_pos_merge(t, p, &merged) == 0) {
-                geoha_gtid_set_free(t);
-                t = merged;
+                && geoha_gtid_pos_merge(pm->t, p, &merged) == 0) {
+                geoha_gtid_set_free(pm->t);
+                pm->t = merged;
                 geoha_info("Waiting for the old writer's position | "
                            "server='%s' state=%s gtid='%s'",
                            s->name, sqlstate_text(ss), pos);
@@ -2094,7 +2130,7 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
             geoha_gtid_set_free(p);
         }
         json_array_append_new(
-            peers,
+            pm->peers,
             json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "node", s->node,
                       "server", s->name, "arm_state",
                       s->known ? str_or(s->state, "?")
@@ -2104,14 +2140,24 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
         free(published);
         geoha_sql_status_clear(&ps);
     }
-    rc = geoha_gtid_set_format(t, &target);
+    rc = geoha_gtid_set_format(pm->t, &pm->target);
     if (rc != 0) {
         geoha_exit_reason("Cannot format the target position");
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+        return OCF_ERR_GENERIC;
     }
+    return OCF_SUCCESS;
+}
 
-    /* time budgets: catch-up, then the old writer, then the PATCH */
+/*
+ * The time left, shared out: catch-up, then the old writer, then the
+ * PATCH, with a reserve for proving the write.
+ */
+static int
+promote_budgets(struct promotion *pm)
+{
+    struct geoha_ctx *ctx = pm->ctx;
+    int64_t left;
+
     left = geoha_deadline_left_ms(&ctx->deadline);
     {
         int64_t verify = left / 10 < VERIFY_RESERVE_MAX_MS
@@ -2122,66 +2168,87 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
         int64_t fence_ms =
             left / 4 < OLD_WRITER_MAX_MS ? left / 4 : OLD_WRITER_MAX_MS;
 
-        catchup = geoha_deadline_min(&ctx->deadline,
-                                     left - verify - lro_ms_max - fence_ms);
-        lro = geoha_deadline_min(&ctx->deadline, left - verify);
+        pm->catchup = geoha_deadline_min(&ctx->deadline,
+                                         left - verify - lro_ms_max - fence_ms);
+        pm->lro = geoha_deadline_min(&ctx->deadline, left - verify);
     }
+    return OCF_SUCCESS;
+}
 
-    /* S3: everything received (and the old writer's final position) */
-    if (r.configured && r.sql == GEOHA_SQL_THREAD_YES) {
-        rc = geoha__mysql_wait_applied(c, target, &catchup, &applied);
+/*
+ * S3: everything received, and the old writer's final position, applied
+ * before anything changes in Azure.
+ */
+static int
+promote_catch_up(struct promotion *pm)
+{
+    int rc; /* a library result */
+
+    if (pm->r.configured && pm->r.sql == GEOHA_SQL_THREAD_YES) {
+        rc = geoha__mysql_wait_applied(pm->c, pm->target, &pm->catchup,
+                                       &pm->applied);
     } else {
         struct geoha_gtid_set *p = NULL;
         bool ok = false;
 
-        rc = geoha_gtid_set_parse(st.gtid_pos, GEOHA_GTID_ANY, &p);
+        rc = geoha_gtid_set_parse(pm->st.gtid_pos, GEOHA_GTID_ANY, &p);
         if (rc == 0) {
-            rc = geoha_gtid_pos_reached(p, t, &ok);
+            rc = geoha_gtid_pos_reached(p, pm->t, &ok);
         }
         geoha_gtid_set_free(p);
         if (rc == 0 && !ok) {
             rc = GEOHA_E_STATE;
         }
-        applied = strdup(st.gtid_pos != NULL ? st.gtid_pos : "");
+        pm->applied = strdup(pm->st.gtid_pos != NULL ? pm->st.gtid_pos : "");
     }
     if (rc != 0) {
         geoha_exit_reason("Refusing to promote: not caught up within the "
                           "time left for it (%s); nothing was changed in "
                           "Azure | applied='%s' needed='%s'",
-                          geoha_strerror(rc), str_or(applied, ""), target);
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+                          geoha_strerror(rc), str_or(pm->applied, ""),
+                          pm->target);
+        return OCF_ERR_GENERIC;
     }
+    return OCF_SUCCESS;
+}
 
-    /* S1: the old writer stops taking writes before this one starts */
-    for (size_t i = 0; i < az.n; i++) {
-        struct server *s = &az.s[i];
+/*
+ * S1: every former writer stops taking writes (old_writer_action)
+ * before this one starts.
+ */
+static int
+promote_fence_old_writers(struct promotion *pm)
+{
+    struct az *az = &pm->az;
+    int rc; /* a library result */
+
+    for (size_t i = 0; i < az->n; i++) {
+        struct server *s = &az->s[i];
         char done_text[768] = "";
         struct geoha_deadline d;
 
-        if (i == az.me || (s->known && (!standalone(s) || s->gone))) {
+        if (i == az->me || (s->known && (!standalone(s) || s->gone))) {
             continue;
         }
-        if (s->known && !running(s) && sql_probe(&az, i, NULL) < SQL_UNKNOWN) {
+        if (s->known && !running(s) && sql_probe(az, i, NULL) < SQL_UNKNOWN) {
             geoha_snprintf(done_text, sizeof(done_text), "already %s",
                            s->state);
         } else {
-            int64_t l = geoha_deadline_left_ms(&lro);
+            int64_t l = geoha_deadline_left_ms(&pm->lro);
             int64_t f = l / 2 < OLD_WRITER_MAX_MS ? l / 2 : OLD_WRITER_MAX_MS;
 
-            d = geoha_deadline_min(&lro, f);
-            rc = old_writer_fence(&az, i, &d, done_text, sizeof(done_text));
+            d = geoha_deadline_min(&pm->lro, f);
+            rc = old_writer_fence(az, i, &d, done_text, sizeof(done_text));
             if (rc != 0) {
                 geoha_exit_reason("Refusing to promote: the former writer "
                                   "'%s' of node %s: %s",
                                   s->name, s->node, done_text);
-                ocf = OCF_ERR_GENERIC;
-                goto done;
+                return OCF_ERR_GENERIC;
             }
         }
-        fenced[i] = true;
-        for (size_t k = 0; k < json_array_size(peers); k++) {
-            json_t *p = json_array_get(peers, k);
+        pm->fenced[i] = true;
+        for (size_t k = 0; k < json_array_size(pm->peers); k++) {
+            json_t *p = json_array_get(pm->peers, k);
 
             if (geoha_streq(geoha_arm_json_str(p, "server"), s->name)) {
                 json_object_set_new(p, "old_writer_action",
@@ -2192,81 +2259,117 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
                      "done='%s'",
                      s->name, done_text);
     }
+    return OCF_SUCCESS;
+}
 
-    /* the promotion itself */
-    if (!standalone(me(&az))) {
+/*
+ * The promotion itself: replicationRole None, followed to the end,
+ * transient failures retried within the timeout.
+ */
+static int
+promote_azure_role(struct promotion *pm)
+{
+    struct az *az = &pm->az;
+    int rc; /* a library result */
+
+    if (!standalone(me(az))) {
         int64_t l0 = geoha_now_ms();
 
         geoha_notice("Promoting: replicationRole None | server='%s' "
                      "applied='%s'",
-                     me(&az)->name, str_or(applied, ""));
-        geoha_sql_close(c); /* Azure restarts replication on it */
-        c = NULL;
-        rc = promote_patch(&az, &lro, fenced, &pt);
-        lro_ms = geoha_now_ms() - l0;
-        if (rc != 0 && pt.unsafe) {
+                     me(az)->name, str_or(pm->applied, ""));
+        geoha_sql_close(pm->c); /* Azure restarts replication on it */
+        pm->c = NULL;
+        rc = promote_patch(az, &pm->lro, pm->fenced, &pm->pt);
+        pm->lro_ms = geoha_now_ms() - l0;
+        if (rc != 0 && pm->pt.unsafe) {
             geoha_exit_reason("Refusing to go on with the promotion of '%s' "
                               "after %d attempt(s): %s",
-                              me(&az)->name, pt.attempts, pt.why);
-            ocf = OCF_ERR_GENERIC;
-            goto done;
+                              me(az)->name, pm->pt.attempts, pm->pt.why);
+            return OCF_ERR_GENERIC;
         }
-        if (rc != 0 && pt.permanent) {
+        if (rc != 0 && pm->pt.permanent) {
             geoha_exit_reason(
                 "Azure refused the promotion of '%s' (a permanent error, "
                 "not retried: %s); the server is still a read-only replica "
                 "and the former writer takes no writes: fix the cause "
                 "(runbook: \"Azure refuses a promotion\"), then crm resource "
                 "cleanup",
-                me(&az)->name, pt.why);
-            ocf = OCF_ERR_GENERIC;
-            goto done;
+                me(az)->name, pm->pt.why);
+            return OCF_ERR_GENERIC;
         }
         if (rc != 0) {
             geoha_exit_reason(
                 "The promotion of '%s' did not complete in %d attempt(s) "
                 "within the promote timeout (%d transient failure(s); last: "
                 "%s)%s",
-                me(&az)->name, pt.attempts, pt.transient, pt.why,
+                me(az)->name, pm->pt.attempts, pm->pt.transient, pm->pt.why,
                 (rc == GEOHA_E_DEADLINE || rc == GEOHA_E_THROTTLED
                  || rc == GEOHA_E_STATE)
                     ? "; Azure may still be working on it: the next promote "
                       "carries on from there"
                     : "; the next promote tries again");
-            ocf = OCF_ERR_GENERIC;
-            goto done;
+            return OCF_ERR_GENERIC;
         }
-        if (pt.attempts > 1) {
+        if (pm->pt.attempts > 1) {
             geoha_notice("Promoted after transient failures | server='%s' "
                          "attempts=%d failures='%s'",
-                         me(&az)->name, pt.attempts, pt.failures);
+                         me(az)->name, pm->pt.attempts, pm->pt.failures);
         }
-        did_promote = "replicationRole None";
+        pm->did_promote = "replicationRole None";
     }
-    rc = verify_writer(&az, why, sizeof(why));
+    return OCF_SUCCESS;
+}
+
+/*
+ * This server takes writes (proved by a write), and the state file says
+ * it is the writer; when that file cannot be written it is made
+ * read-only again (S1).
+ */
+static int
+promote_take_writes(struct promotion *pm)
+{
+    struct geoha_ctx *ctx = pm->ctx;
+    struct az *az = &pm->az;
+    char why[768] = "";
+    int rc; /* a library result */
+
+    rc = verify_writer(az, why, sizeof(why));
     if (rc != 0) {
-        geoha_exit_reason("Server '%s' does not take writes: %s", me(&az)->name,
+        geoha_exit_reason("Server '%s' does not take writes: %s", me(az)->name,
                           why);
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+        return OCF_ERR_GENERIC;
     }
-    rc = marker_write(&az, &mk);
+    rc = marker_write(az, &pm->mk);
     if (rc != 0) {
         const char *how = "";
         int ro;
 
         /* S1: a writer whose state file does not say so would be taken
          * for an unpromoted one (and a restart forgets it) */
-        ro = set_read_only(&az, az.me, true, true, &ctx->deadline, &how);
+        ro = set_read_only(az, az->me, true, true, &ctx->deadline, &how);
         geoha_exit_reason(
             "Cannot write the state file '%s' (%s), so not taking writes%s%s",
-            az.marker_path, geoha_strerror(rc),
+            az->marker_path, geoha_strerror(rc),
             ro == 0 ? "; the server is read-only again"
                     : "; and the server could not be made read-only again: ",
             ro == 0 ? "" : geoha_strerror(ro));
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+        return OCF_ERR_GENERIC;
     }
+    return OCF_SUCCESS;
+}
+
+/*
+ * What follows a promotion: the final-GTID attribute cleared, every
+ * fenced former writer marked for reseed, the decision line written.
+ */
+static int
+promote_record(struct promotion *pm)
+{
+    struct geoha_ctx *ctx = pm->ctx;
+    struct az *az = &pm->az;
+    char when[32];
+
     /* No score here: the promoted monitor that Pacemaker runs right after
      * this sets SCORE_WRITER. A transient attribute changed by the promote
      * aborts the transition it runs in, and the drupal starts that follow
@@ -2274,12 +2377,13 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
      * scheduler to run again: measured 50 ms of the pause. Until that
      * monitor this node keeps its replica score and the old writer has
      * none (demote removed it), so nothing prefers another node. */
-    geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, az.attr_final, NULL,
+    geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, az->attr_final, NULL,
                       &ctx->deadline, NULL);
-    for (size_t i = 0; i < az.n; i++) {
-        if (fenced[i]) {
-            geoha_attr_update(GEOHA_ATTR_TRANSIENT, az.s[i].node,
-                              az.attr_reseed, MARK_STALE, &ctx->deadline, NULL);
+    for (size_t i = 0; i < az->n; i++) {
+        if (pm->fenced[i]) {
+            geoha_attr_update(GEOHA_ATTR_TRANSIENT, az->s[i].node,
+                              az->attr_reseed, MARK_STALE, &ctx->deadline,
+                              NULL);
         }
     }
     geoha__mysql_iso_time(when, sizeof(when));
@@ -2288,31 +2392,60 @@ geoha__mysql_azure_promote(struct geoha_ctx *ctx)
             "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, "
             "s:s, s:i, s:s, s:o}",
             "time", when, "action", "promote", "backend", BACKEND_AZURE, "node",
-            ctx->node, "resource", az.base, "server", me(&az)->name, "received",
-            str_or(r.received, ""), "required", target, "applied",
-            str_or(applied, ""), "lag_s", (json_int_t)r.lag_s, "lro_ms",
-            (json_int_t)lro_ms, "total_ms", (json_int_t)(geoha_now_ms() - t0),
-            "promotion", did_promote, "attempts", pt.attempts,
-            "transient_failures", pt.failures, "old_writers", peers);
+            ctx->node, "resource", az->base, "server", me(az)->name, "received",
+            str_or(pm->r.received, ""), "required", pm->target, "applied",
+            str_or(pm->applied, ""), "lag_s", (json_int_t)pm->r.lag_s, "lro_ms",
+            (json_int_t)pm->lro_ms, "total_ms",
+            (json_int_t)(geoha_now_ms() - pm->t0), "promotion", pm->did_promote,
+            "attempts", pm->pt.attempts, "transient_failures", pm->pt.failures,
+            "old_writers", pm->peers);
 
-        peers = NULL; /* the object owns it now */
+        pm->peers = NULL; /* the object owns it now */
         if (j != NULL) {
-            record_decision(&az, j);
+            record_decision(az, j);
         }
         json_decref(j);
     }
     geoha_notice("Promoted: server '%s' is the writer | applied='%s'",
-                 me(&az)->name, str_or(applied, ""));
-    ocf = OCF_SUCCESS;
-done:
-    json_decref(peers);
-    geoha_gtid_set_free(t);
-    free(target);
-    free(applied);
-    geoha_sql_replica_clear(&r);
-    geoha_sql_status_clear(&st);
-    geoha_sql_close(c);
-    az_end(&az);
+                 me(az)->name, str_or(pm->applied, ""));
+    return OCF_SUCCESS;
+}
+
+static int (*const promote_steps[])(struct promotion *) = {
+    promote_settle,     promote_read_self,   promote_survey,
+    promote_budgets,    promote_catch_up,    promote_fence_old_writers,
+    promote_azure_role, promote_take_writes, promote_record,
+};
+
+static int
+geoha__mysql_azure_promote(struct geoha_ctx *ctx)
+{
+    struct promotion p = {
+        .ctx = ctx,
+        .mk = { .role = ROLE_PROMOTED },
+        .did_promote = "already standalone",
+        .t0 = geoha_now_ms(),
+        .source = -1,
+    };
+    int ocf = OCF_SUCCESS; /* the OCF exit code */
+
+    if (!az_begin(ctx, &p.az, &ocf)) {
+        return ocf;
+    }
+    p.peers = json_array();
+    for (size_t i = 0; i < sizeof(promote_steps) / sizeof(promote_steps[0])
+                       && ocf == OCF_SUCCESS;
+         i++) {
+        ocf = promote_steps[i](&p);
+    }
+    json_decref(p.peers);
+    geoha_gtid_set_free(p.t);
+    free(p.target);
+    free(p.applied);
+    geoha_sql_replica_clear(&p.r);
+    geoha_sql_status_clear(&p.st);
+    geoha_sql_close(p.c);
+    az_end(&p.az);
     return ocf;
 }
 
@@ -2355,7 +2488,7 @@ pending_location(struct az *az)
     return me(az)->location[0] != '\0' ? 0 : GEOHA_E_PARSE;
 }
 
-int
+static int
 geoha__mysql_azure_reseed(struct geoha_ctx *ctx)
 {
     struct az az;
@@ -2592,3 +2725,20 @@ done:
     az_end(&az);
     return rc;
 }
+
+/* ---- the backend ---- */
+
+const struct geoha_mysql_backend geoha__mysql_azure = {
+    .name = BACKEND_AZURE,
+    .validate = geoha__mysql_azure_validate,
+    .validate_all = NULL,
+    .start = geoha__mysql_azure_start,
+    .stop = geoha__mysql_azure_stop,
+    .monitor = geoha__mysql_azure_monitor,
+    .promote = geoha__mysql_azure_promote,
+    .demote = geoha__mysql_azure_demote,
+    .notify = geoha__mysql_azure_notify,
+    .join_writer = NULL,
+    .guard_close = geoha__mysql_azure_guard_close,
+    .reseed = geoha__mysql_azure_reseed,
+};

@@ -12,7 +12,7 @@
 #include "geoha/file.h"
 #include "geoha/gtid.h"
 
-#include "mysql.h"
+#include "common.h"
 
 /*
  * lib/cib.c's reader (crm_mon's XML, which honours CIB_file), with the

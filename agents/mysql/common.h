@@ -1,14 +1,13 @@
 /*
  * ocf:geoha:mysql — what the agent's backends share.
  *
- * mysql.c holds the agent (its tables, the native backend and the
- * dispatch); azure.c holds the azure backend (Azure Database for MySQL
- * Flexible Server). Both read the same common parameters and speak the
- * same promotion scores, so a cluster looks the same whichever backend
- * runs it.
+ * main.c holds the agent (its tables and the dispatch), native.c and
+ * azure.c its two backends (backend.h). Both backends read the same
+ * common parameters and speak the same promotion scores (score.h), so a
+ * cluster looks the same whichever backend runs it.
  */
-#ifndef GEOHA_AGENT_MYSQL_H
-#define GEOHA_AGENT_MYSQL_H
+#ifndef GEOHA_AGENT_MYSQL_COMMON_H
+#define GEOHA_AGENT_MYSQL_COMMON_H
 
 #include <stdbool.h>
 
@@ -18,6 +17,8 @@
 #include "geoha/guard.h"
 #include "geoha/ocf.h"
 #include "geoha/sql.h"
+
+#include "score.h"
 
 /* ---- parameters both backends read ---- */
 
@@ -38,13 +39,6 @@
 /* Volatile per-node state (the "started" marker); tests override it. */
 #define ENV_RUN_DIR GEOHA_ENV_RUN_DIR
 #define D_RUN_DIR GEOHA_D_RUN_DIR
-
-/* Promotion scores. */
-#define SCORE_WRITER "2000"
-#define SCORE_CURRENT "1000" /* replicating, within CURRENT_LAG_S */
-#define SCORE_LAGGING "500"  /* within max_lag */
-#define SCORE_IDLE "100"     /* no writer anywhere; holds all peers have */
-#define CURRENT_LAG_S 5
 
 /* ---- shared helpers (common.c) ---- */
 
@@ -110,15 +104,6 @@ void geoha__mysql_record_decision(const struct geoha_ctx *ctx, const char *path,
  */
 int geoha__mysql_wait_applied(struct geoha_sql *c, const char *target,
                               const struct geoha_deadline *d, char **reached);
-
-/*
- * The quorum guard's close for backend=azure: this region's server
- * read-only over SQL, one try, no ARM (Azure's API may be what is gone).
- * Azure's admin account may not be allowed SET GLOBAL read_only; the
- * Drupal include's own guard is then what stops the writes. Always 0,
- * *how says what happened.
- */
-int geoha__mysql_azure_guard_close(struct geoha_ctx *ctx, const char **how);
 
 /* ---- the azure backend's own parameters ---- */
 
@@ -213,26 +198,4 @@ extern const char *const geoha__mysql_sql_tls_choices[];
                           "access); not used with backend=native.")
 /* clang-format on */
 
-/* ---- the azure backend (azure.c) ---- */
-
-/* Whether the parameters select backend=azure. */
-bool geoha__mysql_is_azure(const struct geoha_ctx *ctx);
-
-/* Cross-parameter checks for backend=azure (the agent's validate hook). */
-int geoha__mysql_azure_validate(struct geoha_ctx *ctx);
-
-/* The OCF actions for backend=azure; each returns an OCF exit code. */
-int geoha__mysql_azure_start(struct geoha_ctx *ctx);
-int geoha__mysql_azure_stop(struct geoha_ctx *ctx);
-int geoha__mysql_azure_monitor(struct geoha_ctx *ctx);
-int geoha__mysql_azure_promote(struct geoha_ctx *ctx);
-int geoha__mysql_azure_demote(struct geoha_ctx *ctx);
-int geoha__mysql_azure_notify(struct geoha_ctx *ctx);
-
-/*
- * The admin's failback action (hidden): re-create this node's
- * diverged-or-stale server as a replica of the current writer.
- */
-int geoha__mysql_azure_reseed(struct geoha_ctx *ctx);
-
-#endif /* GEOHA_AGENT_MYSQL_H */
+#endif /* GEOHA_AGENT_MYSQL_COMMON_H */

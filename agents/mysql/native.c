@@ -1,5 +1,5 @@
 /*
- * ocf:geoha:mysql — which database server is the writer.
+ * ocf:geoha:mysql backend=native — which database server is the writer.
  *
  * A promotable clone (promoted-max=1, notify=true) with one instance per
  * node. The instance on node X speaks for the MySQL or MariaDB server at
@@ -57,9 +57,10 @@
  * GTIDs. The mark never clears itself: once the data has been reconciled by
  * hand, delete the mark and run "crm resource cleanup".
  *
- * This file holds the agent's tables, the dispatch and the native backend;
- * backend=azure (Azure Database for MySQL Flexible Server) is in azure.c,
- * what both share in mysql.h and common.c.
+ * This file is the native backend (backend.h); the agent's tables and
+ * dispatch are in main.c, backend=azure (Azure Database for MySQL
+ * Flexible Server) is in azure.c, what both share in common.h/common.c,
+ * the replica's promotion score in score.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -84,17 +85,9 @@
 #include "geoha/sql.h"
 #include "geoha/util.h"
 
-#include "mysql.h"
+#include "backend.h"
+#include "common.h"
 #include "semisync.h"
-
-#define AGENT_VERSION "0.1.0"
-
-#define P_SOCKET "socket"
-#define P_REPL_DEFAULTS_FILE "replication_defaults_file"
-#define P_FENCE_PEER_CHECK "fence_peer_check"
-
-#define D_REPL_DEFAULTS_FILE "/etc/geoha/mysql-replication.cnf"
-#define D_FENCE_PEER_CHECK "true"
 
 #define PEER_TIMEOUT_MS 4000       /* asking another node's server */
 #define PEER_REASK_TIMEOUT_MS 1000 /* again, when it did not answer */
@@ -852,8 +845,12 @@ monitor_replica(struct agent *a, struct geoha_sql *c,
 {
     struct geoha_ctx *ctx = a->ctx;
     struct geoha_sql_replica r = { 0 };
+    struct geoha_replica_facts f;
+    struct geoha_replica_score score;
     long long max_lag = geoha_param_int(ctx, P_MAX_LAG);
-    int rc;
+    bool untimed = false;
+    int ocf = OCF_SUCCESS; /* the OCF exit code */
+    int rc;                /* a library result */
 
     if (quarantined(a)) {
         set_score(a, NULL);
@@ -946,80 +943,68 @@ monitor_replica(struct agent *a, struct geoha_sql *c,
                            a->marker_path, geoha_strerror(rc));
             }
         }
-        if (r.lag_s >= 0 && r.lag_s <= max_lag) {
-            set_score(a,
-                      r.lag_s <= CURRENT_LAG_S ? SCORE_CURRENT : SCORE_LAGGING);
-        } else if (r.lag_s > max_lag) {
-            set_score(a, NULL);
-            geoha_info("Replica is past max_lag: not promotable | lag_s=%lld "
-                       "max_lag=%lld",
-                       r.lag_s, max_lag);
-        }
-    } else {
-        /* cut off from the writer: promotable for max_lag seconds */
-        int64_t now = geoha_wall_ms();
-        int64_t lost_for;
-        bool applied = false;
-
-        if (mk->io_lost_ms == 0 && !ctx->probe) {
-            mk->io_lost_ms = now;
-            geoha_warn("Replication lost its writer | io_errno=%u "
-                       "io_error='%s'",
-                       r.io_errno, r.io_error);
-            rc = marker_write(a, mk);
-            if (rc != 0) {
-                /* without the time of the loss, how stale this replica
-                 * gets cannot be told: never promotable meanwhile */
-                set_score(a, NULL);
-                geoha_warn("Cannot record when replication was lost in the "
-                           "state file, so this replica is not promotable "
-                           "| path='%s' reason='%s'",
-                           a->marker_path, geoha_strerror(rc));
-                geoha_sql_replica_clear(&r);
-                return OCF_SUCCESS;
-            }
-        }
-        lost_for = mk->io_lost_ms != 0 ? now - mk->io_lost_ms : 0;
-        if (io_refused(r.io_errno) && lost_for > IO_REFUSED_BOUND_MS) {
-            /* issue 17 item 2: the writer answers but will not let us
-             * replicate; this replica falls behind for good */
-            set_score(a, NULL);
-            geoha_exit_reason("Replication cannot connect to the writer "
-                              "(error %u for %lld s): %s",
-                              r.io_errno, (long long)(lost_for / 1000),
-                              r.io_error);
-            geoha_sql_replica_clear(&r);
-            return OCF_ERR_GENERIC;
-        }
-        if (lost_for > geoha__mysql_semisync_cutoff_ms(ctx, max_lag * 1000)) {
-            /* stale: not promotable, and said so (issue 17 item 2) */
-            set_score(a, NULL);
-            geoha_exit_reason("Replication has not reached the writer for "
-                              "%lld s (more than %s=%lld)%s%s",
-                              (long long)(lost_for / 1000), P_MAX_LAG, max_lag,
-                              r.io_errno != 0 ? ": " : "",
-                              r.io_errno != 0 ? r.io_error : "");
-            geoha_sql_replica_clear(&r);
-            return OCF_ERR_GENERIC;
-        } else {
-            geoha_gtid_text_subset(r.received, st->gtid_pos, &applied);
-            if (geoha_sql_flavour(c) == GEOHA_SQL_MARIADB) {
-                struct geoha_gtid_set *p = NULL, *t = NULL;
-
-                if (geoha_gtid_set_parse(st->gtid_pos, GEOHA_GTID_MARIADB, &p)
-                        == 0
-                    && geoha_gtid_set_parse(r.received, GEOHA_GTID_MARIADB, &t)
-                           == 0) {
-                    geoha_gtid_pos_reached(p, t, &applied);
-                }
-                geoha_gtid_set_free(p);
-                geoha_gtid_set_free(t);
-            }
-            set_score(a, applied ? SCORE_CURRENT : SCORE_LAGGING);
+    } else if (mk->io_lost_ms == 0 && !ctx->probe) {
+        mk->io_lost_ms = geoha_wall_ms();
+        geoha_warn("Replication lost its writer | io_errno=%u io_error='%s'",
+                   r.io_errno, r.io_error);
+        rc = marker_write(a, mk);
+        if (rc != 0) {
+            geoha_warn("Cannot record when replication was lost in the "
+                       "state file, so this replica is not promotable | "
+                       "path='%s' reason='%s'",
+                       a->marker_path, geoha_strerror(rc));
+            untimed = true;
         }
     }
+    f = (struct geoha_replica_facts){
+        .io_running = r.io == GEOHA_SQL_THREAD_YES,
+        .lag_s = r.lag_s,
+        .max_lag_s = max_lag,
+        .lost_for_ms =
+            mk->io_lost_ms != 0 ? geoha_wall_ms() - mk->io_lost_ms : 0,
+        .lost_untimed = untimed,
+        .cutoff_ms = geoha__mysql_semisync_cutoff_ms(ctx, max_lag * 1000),
+        .io_refused = io_refused(r.io_errno),
+        .refused_bound_ms = IO_REFUSED_BOUND_MS,
+        .received = r.received,
+        .applied = st->gtid_pos,
+        .notation = geoha_sql_flavour(c) == GEOHA_SQL_MARIADB
+                        ? GEOHA_GTID_MARIADB
+                        : GEOHA_GTID_MYSQL,
+    };
+    score = geoha__mysql_replica_score(&f);
+    if (!score.keep) {
+        set_score(a, score.score);
+    }
+    switch (score.verdict) {
+    case GEOHA_REPLICA_PAST_MAX_LAG:
+        geoha_info("Replica is past max_lag: not promotable | lag_s=%lld "
+                   "max_lag=%lld",
+                   r.lag_s, max_lag);
+        break;
+    case GEOHA_REPLICA_REFUSED:
+        /* issue 17 item 2: the writer answers but will not let us
+         * replicate; this replica falls behind for good */
+        geoha_exit_reason("Replication cannot connect to the writer (error "
+                          "%u for %lld s): %s",
+                          r.io_errno, (long long)(f.lost_for_ms / 1000),
+                          r.io_error);
+        ocf = OCF_ERR_GENERIC;
+        break;
+    case GEOHA_REPLICA_STALE:
+        /* not promotable, and said so (issue 17 item 2) */
+        geoha_exit_reason("Replication has not reached the writer for %lld "
+                          "s (more than %s=%lld)%s%s",
+                          (long long)(f.lost_for_ms / 1000), P_MAX_LAG, max_lag,
+                          r.io_errno != 0 ? ": " : "",
+                          r.io_errno != 0 ? r.io_error : "");
+        ocf = OCF_ERR_GENERIC;
+        break;
+    default:
+        break;
+    }
     geoha_sql_replica_clear(&r);
-    return OCF_SUCCESS;
+    return ocf;
 }
 
 /*
@@ -1530,66 +1515,93 @@ promote_undo(struct geoha_ctx *ctx, struct geoha_sql *c, const char *failed)
     geoha_exit_reason("%s; the server is read-only again", failed);
 }
 
-static int
-action_promote(struct geoha_ctx *ctx)
-{
-    struct agent a;
-    struct marker mk = { .role = ROLE_PROMOTED };
-    struct geoha_sql *c = NULL;
-    struct geoha_sql_status st = { 0 };
-    struct geoha_sql_replica r = { 0 };
-    json_t *peers = json_array();
-    char *target = NULL, *applied = NULL;
-    char why[768] = "", when[32];
-    int64_t t0 = geoha_now_ms();
-    bool source_known = false, forced = false;
-    int ocf; /* the OCF exit code */
-    int rc;  /* a library result */
+/* A promote step's "nothing more to do": promote succeeds at once. */
+#define PROMOTE_DONE (-1)
 
-    ocf = agent_init(ctx, &a);
-    if (ocf != OCF_SUCCESS) {
-        json_decref(peers);
-        return ocf;
-    }
-    if (quarantined(&a)) {
+/*
+ * A promotion's state, passed from step to step (promote_steps[]). Each
+ * step returns OCF_SUCCESS to go on, PROMOTE_DONE when there is nothing
+ * more to do, or the action's result (with its exit reason written); the
+ * first that does not say OCF_SUCCESS ends promote.
+ */
+struct promotion {
+    struct geoha_ctx *ctx;
+    struct agent a;
+    struct marker mk;
+    struct geoha_sql *c;        /* this server */
+    struct geoha_sql_status st; /* its state */
+    struct geoha_sql_replica r; /* its replication */
+    json_t *peers;              /* the decision line's peers */
+    char *target, *applied;     /* the position to reach; what was reached */
+    int64_t t0;
+    bool source_known; /* the old writer's final position is in target */
+    bool forced;       /* the admin's one-shot consent was used */
+};
+
+/*
+ * This server: not kept out for errant transactions, answering, its
+ * SQL thread not stopped on an error.
+ */
+static int
+promote_read_self(struct promotion *pm)
+{
+    struct geoha_ctx *ctx = pm->ctx;
+    struct agent *a = &pm->a;
+    int rc; /* a library result */
+
+    if (quarantined(a)) {
         geoha_exit_reason("Refusing to promote: this server holds errant "
                           "transactions; see %s",
-                          a.errant_path);
-        json_decref(peers);
+                          a->errant_path);
         return OCF_ERR_GENERIC;
     }
-    rc = connect_local(&a, &ctx->deadline, &c);
+    rc = connect_local(a, &ctx->deadline, &pm->c);
     if (rc != 0) {
         geoha_exit_reason("The database server does not answer (%s%s%s)",
                           geoha_strerror(rc), local_why[0] != '\0' ? ": " : "",
                           local_why);
-        json_decref(peers);
         return OCF_ERR_GENERIC;
     }
-    rc = geoha_sql_status_get(c, &st);
+    rc = geoha_sql_status_get(pm->c, &pm->st);
     if (rc == 0) {
-        rc = geoha_sql_replica_status(c, &r);
+        rc = geoha_sql_replica_status(pm->c, &pm->r);
     }
     if (rc != 0) {
         geoha_exit_reason("Cannot read the server state: %s",
-                          geoha_sql_error(c));
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+                          geoha_sql_error(pm->c));
+        return OCF_ERR_GENERIC;
     }
-    if (r.configured && r.sql != GEOHA_SQL_THREAD_YES && r.sql_errno != 0) {
+    if (pm->r.configured && pm->r.sql != GEOHA_SQL_THREAD_YES
+        && pm->r.sql_errno != 0) {
         geoha_exit_reason("Refusing to promote: the SQL thread stopped on "
                           "error %u (%s), so not everything received is "
                           "applied",
-                          r.sql_errno, r.sql_error);
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+                          pm->r.sql_errno, pm->r.sql_error);
+        return OCF_ERR_GENERIC;
     }
-    rc = promote_target(&a, c, &r, str_or(r.received, ""), &target,
-                        &source_known, peers, why, sizeof(why));
+    return OCF_SUCCESS;
+}
+
+/*
+ * What must be applied before taking writes (S3): everything received,
+ * and the old writer's final position when it is known; the other
+ * servers surveyed on the way. A replica that restarted and forgot what
+ * it received is promoted only with the admin's one-shot consent.
+ */
+static int
+promote_set_target(struct promotion *pm)
+{
+    struct geoha_ctx *ctx = pm->ctx;
+    struct agent *a = &pm->a;
+    char why[768] = "";
+    int rc; /* a library result */
+
+    rc = promote_target(a, pm->c, &pm->r, str_or(pm->r.received, ""),
+                        &pm->target, &pm->source_known, pm->peers, why,
+                        sizeof(why));
     if (rc != 0) {
         geoha_exit_reason("Refusing to promote: %s", why);
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+        return OCF_ERR_GENERIC;
     }
     /*
      * review-4: after a restart (skip-slave-start) both threads are
@@ -1597,11 +1609,11 @@ action_promote(struct geoha_ctx *ctx)
      * it applied may be far behind what its writer acknowledged. Only the
      * old writer's final position, or the admin, can say it is enough.
      */
-    if (r.configured && r.io == GEOHA_SQL_THREAD_NO
-        && r.sql == GEOHA_SQL_THREAD_NO && str_or(r.received, "")[0] == '\0'
-        && !source_known) {
-        forced = force_promote_requested(&a);
-        if (!forced) {
+    if (pm->r.configured && pm->r.io == GEOHA_SQL_THREAD_NO
+        && pm->r.sql == GEOHA_SQL_THREAD_NO
+        && str_or(pm->r.received, "")[0] == '\0' && !pm->source_known) {
+        pm->forced = force_promote_requested(a);
+        if (!pm->forced) {
             geoha_exit_reason(
                 "Refusing to promote: replication is stopped and this server "
                 "does not know what it had received (restarted?), and the "
@@ -1609,37 +1621,59 @@ action_promote(struct geoha_ctx *ctx)
                 "accept losing what it may lack, run: crm_attribute --node "
                 "%s --name %s --update yes --lifetime reboot; then crm "
                 "resource cleanup %s",
-                st.gtid_pos, ctx->node, a.attr_force, a.base);
-            ocf = OCF_ERR_GENERIC;
-            goto done;
+                pm->st.gtid_pos, ctx->node, a->attr_force, a->base);
+            return OCF_ERR_GENERIC;
         }
         geoha_warn("Promoting without knowing what this server had "
                    "received: the admin asked for it | attribute=%s",
-                   a.attr_force);
+                   a->attr_force);
     }
-    if (!st.read_only && mk.role == ROLE_PROMOTED) {
+    return OCF_SUCCESS;
+}
+
+/*
+ * A repeated promote of the writer changes nothing.
+ */
+static int
+promote_promoted_already(struct promotion *pm)
+{
+    struct agent *a = &pm->a;
+
+    if (!pm->st.read_only && pm->mk.role == ROLE_PROMOTED) {
         struct marker cur;
 
-        if (marker_read(&a, &cur) == 0 && cur.role == ROLE_PROMOTED) {
-            ocf = OCF_SUCCESS; /* promoted already */
-            goto done;
+        if (marker_read(a, &cur) == 0 && cur.role == ROLE_PROMOTED) {
+            return PROMOTE_DONE; /* promoted already */
         }
     }
-    if (r.configured && r.sql == GEOHA_SQL_THREAD_YES) {
-        rc = geoha__mysql_wait_applied(c, target, &a.ctx->deadline, &applied);
+    return OCF_SUCCESS;
+}
+
+/*
+ * S3: the target applied, within the timeout.
+ */
+static int
+promote_catch_up(struct promotion *pm)
+{
+    struct agent *a = &pm->a;
+    int rc; /* a library result */
+
+    if (pm->r.configured && pm->r.sql == GEOHA_SQL_THREAD_YES) {
+        rc = geoha__mysql_wait_applied(pm->c, pm->target, &a->ctx->deadline,
+                                       &pm->applied);
         if (rc != 0) {
             geoha_exit_reason("Refusing to promote: not caught up within the "
                               "timeout (%s) | applied='%s' needed='%s'",
-                              geoha_strerror(rc), str_or(applied, ""), target);
-            ocf = OCF_ERR_GENERIC;
-            goto done;
+                              geoha_strerror(rc), str_or(pm->applied, ""),
+                              pm->target);
+            return OCF_ERR_GENERIC;
         }
     } else {
         struct geoha_gtid_set *p = NULL, *t = NULL;
         bool ok = false;
 
-        if (geoha_gtid_set_parse(st.gtid_pos, GEOHA_GTID_ANY, &p) == 0
-            && geoha_gtid_set_parse(target, GEOHA_GTID_ANY, &t) == 0) {
+        if (geoha_gtid_set_parse(pm->st.gtid_pos, GEOHA_GTID_ANY, &p) == 0
+            && geoha_gtid_set_parse(pm->target, GEOHA_GTID_ANY, &t) == 0) {
             geoha_gtid_pos_reached(p, t, &ok);
         }
         geoha_gtid_set_free(p);
@@ -1649,37 +1683,63 @@ action_promote(struct geoha_ctx *ctx)
                               "applied everything it received and "
                               "replication is not running | applied='%s' "
                               "needed='%s'",
-                              st.gtid_pos, target);
-            ocf = OCF_ERR_GENERIC;
-            goto done;
+                              pm->st.gtid_pos, pm->target);
+            return OCF_ERR_GENERIC;
         }
-        applied = strdup(st.gtid_pos);
+        pm->applied = strdup(pm->st.gtid_pos);
     }
-    if (geoha__mysql_semisync_check(ctx, c, why, sizeof(why)) != 0) {
+    return OCF_SUCCESS;
+}
+
+/*
+ * The last look before taking writes: semi-sync can be armed, and no
+ * other server has become writable meanwhile (S1).
+ */
+static int
+promote_last_look(struct promotion *pm)
+{
+    struct geoha_ctx *ctx = pm->ctx;
+    struct agent *a = &pm->a;
+    char why[768] = "";
+
+    if (geoha__mysql_semisync_check(ctx, pm->c, why, sizeof(why)) != 0) {
         geoha_exit_reason("Refusing to promote: %s", why);
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+        return OCF_ERR_GENERIC;
     }
-    if (peers_still_safe(&a, why, sizeof(why)) != 0) {
+    if (peers_still_safe(a, why, sizeof(why)) != 0) {
         geoha_exit_reason("Refusing to promote: %s", why);
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+        return OCF_ERR_GENERIC;
     }
-    if (r.configured) {
-        rc = geoha_sql_replica_stop(c);
+    return OCF_SUCCESS;
+}
+
+/*
+ * Replication stopped and forgotten, read_only cleared and a write
+ * proved, semi-sync armed, the state file saying this is the writer;
+ * any failure puts read_only back (promote_undo).
+ */
+static int
+promote_take_writes(struct promotion *pm)
+{
+    struct geoha_ctx *ctx = pm->ctx;
+    struct agent *a = &pm->a;
+    char why[768] = "";
+    int rc; /* a library result */
+
+    if (pm->r.configured) {
+        rc = geoha_sql_replica_stop(pm->c);
         if (rc == 0) {
-            rc = geoha_sql_replica_reset(c);
+            rc = geoha_sql_replica_reset(pm->c);
         }
         if (rc != 0) {
             geoha_exit_reason("Cannot stop replication: %s",
-                              geoha_sql_error(c));
-            ocf = OCF_ERR_GENERIC;
-            goto done;
+                              geoha_sql_error(pm->c));
+            return OCF_ERR_GENERIC;
         }
     }
-    rc = geoha_sql_set_read_only(c, false, &ctx->deadline);
+    rc = geoha_sql_set_read_only(pm->c, false, &ctx->deadline);
     if (rc == 0) {
-        rc = geoha_sql_verify_write(c, ctx->node);
+        rc = geoha_sql_verify_write(pm->c, ctx->node);
     }
     if (rc != 0) {
         char failed[1024];
@@ -1687,23 +1747,22 @@ action_promote(struct geoha_ctx *ctx)
         geoha_snprintf(failed, sizeof(failed),
                        "The server does not take writes: %s",
                        rc == GEOHA_E_STATE ? "read_only did not clear"
-                                           : geoha_sql_error(c));
-        promote_undo(ctx, c, failed);
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+                                           : geoha_sql_error(pm->c));
+        promote_undo(ctx, pm->c, failed);
+        return OCF_ERR_GENERIC;
     }
-    if (geoha__mysql_semisync_promoted(ctx, c, peers, why, sizeof(why)) != 0) {
+    if (geoha__mysql_semisync_promoted(ctx, pm->c, pm->peers, why, sizeof(why))
+        != 0) {
         char failed[1024];
 
         geoha_snprintf(failed, sizeof(failed),
                        "Semi-synchronous replication cannot be armed, so "
                        "not taking writes: %s",
                        why);
-        promote_undo(ctx, c, failed);
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+        promote_undo(ctx, pm->c, failed);
+        return OCF_ERR_GENERIC;
     }
-    rc = marker_write(&a, &mk);
+    rc = marker_write(a, &pm->mk);
     if (rc != 0) {
         char failed[1024];
 
@@ -1712,11 +1771,24 @@ action_promote(struct geoha_ctx *ctx)
         geoha_snprintf(failed, sizeof(failed),
                        "Cannot write the state file '%s' (%s), so not "
                        "taking writes",
-                       a.marker_path, geoha_strerror(rc));
-        promote_undo(ctx, c, failed);
-        ocf = OCF_ERR_GENERIC;
-        goto done;
+                       a->marker_path, geoha_strerror(rc));
+        promote_undo(ctx, pm->c, failed);
+        return OCF_ERR_GENERIC;
     }
+    return OCF_SUCCESS;
+}
+
+/*
+ * What follows a promotion: the final-GTID attribute cleared, the
+ * admin's consent used up, the decision line written.
+ */
+static int
+promote_record(struct promotion *pm)
+{
+    struct geoha_ctx *ctx = pm->ctx;
+    struct agent *a = &pm->a;
+    char when[32];
+
     /* No score here: the promoted monitor that Pacemaker runs right after
      * this sets SCORE_WRITER. A transient attribute changed by the promote
      * aborts the transition it runs in, and the drupal starts that follow
@@ -1724,40 +1796,68 @@ action_promote(struct geoha_ctx *ctx)
      * scheduler to run again: measured 50 ms of the pause. Until that
      * monitor this node keeps its replica score and the old writer has
      * none (demote removed it), so nothing prefers another node. */
-    geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, a.attr_final, NULL,
+    geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, a->attr_final, NULL,
                       &ctx->deadline, NULL);
-    if (forced) {
+    if (pm->forced) {
         /* the admin's consent is for this one promotion */
-        geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, a.attr_force, NULL,
+        geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, a->attr_force, NULL,
                           &ctx->deadline, NULL);
     }
     geoha__mysql_iso_time(when, sizeof(when));
     {
         json_t *j = json_pack(
             "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:b, s:o}", "time",
-            when, "action", "promote", "node", ctx->node, "resource", a.base,
-            "received", str_or(r.received, ""), "required", target, "applied",
-            str_or(applied, ""), "lag_s", (json_int_t)r.lag_s, "waited_ms",
-            (json_int_t)(geoha_now_ms() - t0), "forced", forced, "peers",
-            peers);
+            when, "action", "promote", "node", ctx->node, "resource", a->base,
+            "received", str_or(pm->r.received, ""), "required", pm->target,
+            "applied", str_or(pm->applied, ""), "lag_s",
+            (json_int_t)pm->r.lag_s, "waited_ms",
+            (json_int_t)(geoha_now_ms() - pm->t0), "forced", pm->forced,
+            "peers", pm->peers);
 
-        peers = NULL; /* the object owns it now */
+        pm->peers = NULL; /* the object owns it now */
         if (j != NULL) {
-            record_decision(&a, j);
+            record_decision(a, j);
         }
         json_decref(j);
     }
     geoha_notice("Promoted: this server is the writer | applied='%s'",
-                 str_or(applied, ""));
-    ocf = OCF_SUCCESS;
-done:
-    json_decref(peers);
-    free(target);
-    free(applied);
-    geoha_sql_replica_clear(&r);
-    geoha_sql_status_clear(&st);
-    geoha_sql_close(c);
-    return ocf;
+                 str_or(pm->applied, ""));
+    return OCF_SUCCESS;
+}
+
+static int (*const promote_steps[])(struct promotion *) = {
+    promote_read_self, promote_set_target, promote_promoted_already,
+    promote_catch_up,  promote_last_look,  promote_take_writes,
+    promote_record,
+};
+
+static int
+action_promote(struct geoha_ctx *ctx)
+{
+    struct promotion p = {
+        .ctx = ctx,
+        .mk = { .role = ROLE_PROMOTED },
+        .t0 = geoha_now_ms(),
+    };
+    int ocf; /* the OCF exit code */
+
+    ocf = agent_init(ctx, &p.a);
+    if (ocf != OCF_SUCCESS) {
+        return ocf;
+    }
+    p.peers = json_array();
+    for (size_t i = 0; i < sizeof(promote_steps) / sizeof(promote_steps[0])
+                       && ocf == OCF_SUCCESS;
+         i++) {
+        ocf = promote_steps[i](&p);
+    }
+    json_decref(p.peers);
+    free(p.target);
+    free(p.applied);
+    geoha_sql_replica_clear(&p.r);
+    geoha_sql_status_clear(&p.st);
+    geoha_sql_close(p.c);
+    return ocf == PROMOTE_DONE ? OCF_SUCCESS : ocf;
 }
 
 /* ---- demote ---- */
@@ -1847,8 +1947,6 @@ done:
 }
 
 /* ---- notify ---- */
-
-#define JOIN_ACTION "join-writer"
 
 static bool
 word_in(const char *list, const char *word)
@@ -1973,15 +2071,6 @@ validate(struct geoha_ctx *ctx)
     struct geoha_sql_account acc;
     int rc;
 
-    if (geoha__mysql_is_azure(ctx)) {
-        return geoha__mysql_azure_validate(ctx);
-    }
-    if (!geoha_streq(geoha_param_str(ctx, P_BACKEND), BACKEND_NATIVE)) {
-        geoha_exit_reason("Parameter %s='%s' is not one of: %s %s", P_BACKEND,
-                          geoha_param_str(ctx, P_BACKEND), BACKEND_NATIVE,
-                          BACKEND_AZURE);
-        return OCF_ERR_CONFIGURED;
-    }
     if (eps == NULL || geoha_map_get(eps, ctx->node) == NULL) {
         geoha_exit_reason("Parameter %s has no entry for this node '%s'",
                           P_ENDPOINTS, ctx->node);
@@ -2032,29 +2121,13 @@ action_validate(struct geoha_ctx *ctx)
 
     /* the core ran the table checks and validate(); what is left is a
      * warning about servers promote could not ask (review-1) */
-    if (!geoha__mysql_is_azure(ctx) && agent_init(ctx, &a) == OCF_SUCCESS) {
+    if (agent_init(ctx, &a) == OCF_SUCCESS) {
         check_peer_logins(&a);
     }
     return OCF_SUCCESS;
 }
 
-/* ---- backends ---- */
-
-/* Each action goes to the backend the parameters select. */
-#define BACKEND_DISPATCH(name)                                                 \
-    static int backend_##name(struct geoha_ctx *ctx)                           \
-    {                                                                          \
-        return geoha__mysql_is_azure(ctx) ? geoha__mysql_azure_##name(ctx)     \
-                                          : action_##name(ctx);                \
-    }
-BACKEND_DISPATCH(start)
-BACKEND_DISPATCH(stop)
-BACKEND_DISPATCH(promote)
-BACKEND_DISPATCH(demote)
-BACKEND_DISPATCH(monitor)
-BACKEND_DISPATCH(notify)
-
-/* ---- the quorum guard (S2, lib/guard.c), the same for both backends ---- */
+/* ---- the quorum guard's close ---- */
 
 /*
  * Native: the local server read-only, releasing commits that wait for a
@@ -2087,228 +2160,19 @@ guard_close_native(struct geoha_ctx *ctx, const char **how)
     return rc;
 }
 
-static int
-guard_close(struct geoha_ctx *ctx, const char **how)
-{
-    return geoha__mysql_is_azure(ctx) ? geoha__mysql_azure_guard_close(ctx, how)
-                                      : guard_close_native(ctx, how);
-}
+/* ---- the backend ---- */
 
-static int
-action_quorum_guard(struct geoha_ctx *ctx)
-{
-    char marker[PATH_MAX];
-
-    if (geoha__mysql_marker_path(ctx, marker, sizeof(marker)) != 0) {
-        return OCF_ERR_CONFIGURED;
-    }
-    return geoha_guard_main(ctx, marker, guard_close);
-}
-
-/* start: the guard runs from a successful start until stop. */
-static int
-guarded_start(struct geoha_ctx *ctx)
-{
-    int rc = backend_start(ctx);
-
-    return rc == OCF_SUCCESS ? geoha_guard_ensure(ctx, NULL) : rc;
-}
-
-static int
-guarded_stop(struct geoha_ctx *ctx)
-{
-    int rc = backend_stop(ctx);
-
-    return rc == OCF_SUCCESS ? geoha_guard_end(ctx) : rc;
-}
-
-/*
- * No writer without its guard: a promote that cannot have one refuses.
- * An instance that was never started here has no guard to ensure (the
- * guard lives while the started marker does); the backend refuses it.
- */
-static int
-guarded_promote(struct geoha_ctx *ctx)
-{
-    char marker[PATH_MAX];
-    int rc = OCF_SUCCESS;
-
-    if (geoha__mysql_marker_path(ctx, marker, sizeof(marker)) == 0
-        && access(marker, F_OK) == 0) {
-        rc = geoha_guard_ensure(ctx, NULL);
-    }
-    return rc == OCF_SUCCESS ? backend_promote(ctx) : rc;
-}
-
-/* A guard that died is started again (and said so) by the next monitor. */
-static int
-guarded_monitor(struct geoha_ctx *ctx)
-{
-    int rc = backend_monitor(ctx);
-    bool spawned = false;
-
-    if (!ctx->probe && (rc == OCF_SUCCESS || rc == OCF_RUNNING_PROMOTED)) {
-        int g = geoha_guard_ensure(ctx, &spawned);
-
-        if (g != OCF_SUCCESS) {
-            return rc == OCF_RUNNING_PROMOTED ? OCF_FAILED_PROMOTED : g;
-        }
-        if (spawned) {
-            geoha_warn("The quorum guard was not running; started it again");
-        }
-    }
-    return rc;
-}
-
-static int
-action_reseed(struct geoha_ctx *ctx)
-{
-    if (!geoha__mysql_is_azure(ctx)) {
-        geoha_exit_reason("The reseed action is for %s=%s only", P_BACKEND,
-                          BACKEND_AZURE);
-        return OCF_ERR_UNIMPLEMENTED;
-    }
-    return geoha__mysql_azure_reseed(ctx);
-}
-
-/* ---- tables ---- */
-
-static const struct geoha_param params[] = {
-    /* A string, not GEOHA_PT_ENUM: ocf-tester validates meta-data against
-     * ra-api-1.dtd, which has no type="select". validate() checks it. */
-    { .name = P_BACKEND,
-      .type = GEOHA_PT_STRING,
-      .default_value = D_BACKEND,
-      .shortdesc = "Where the database servers run",
-      .longdesc = "native: MySQL 8 or MariaDB on the cluster's own VMs, with "
-                  "GTID replication driven over SQL. azure: Azure Database for "
-                  "MySQL Flexible Server, the role driven through Azure "
-                  "Resource Manager (needs servers, subscription, "
-                  "resource_group and the ARM parameters)." },
-    { .name = P_ENDPOINTS,
-      .type = GEOHA_PT_MAP,
-      .map_value = GEOHA_PT_HOSTPORT,
-      .shortdesc = "Each node's database server",
-      .longdesc = "node=host:port for every node, e.g. "
-                  "\"ci=10.1.0.5:3306 si=10.2.0.5:3306\". Replicas connect to "
-                  "the writer's entry; the agent checks the other servers "
-                  "through theirs. Required with backend=native. With "
-                  "backend=azure it is optional: when empty the agent "
-                  "connects to each server's fullyQualifiedDomainName on "
-                  "port 3306; set it to use private addresses." },
-    { .name = P_SOCKET,
-      .type = GEOHA_PT_PATH,
-      .shortdesc = "The local server's socket",
-      .longdesc = "A Unix socket for the local server. When empty, the "
-                  "local node's entry in endpoints is used." },
-    { .name = P_DEFAULTS_FILE,
-      .type = GEOHA_PT_PATH,
-      .default_value = D_DEFAULTS_FILE,
-      .flags = GEOHA_PF_MUST_EXIST | GEOHA_PF_PRIVATE,
-      .shortdesc = "Option file of the administrative account",
-      .longdesc = "A MySQL option file with [client] user= and password= "
-                  "(and ssl-ca= for TLS; whenever the file configures TLS "
-                  "the server's certificate and, over TCP, its name are "
-                  "verified, whatever ssl-verify-server-cert says) for the "
-                  "agent's own connections to the local and the other "
-                  "servers. Read by the agent itself with MariaDB's rules; "
-                  "!include is refused. It needs SUPER or "
-                  "READ_ONLY ADMIN, REPLICATION SLAVE ADMIN and the right to "
-                  "create the geoha.writer_check table." },
-    { .name = P_REPL_DEFAULTS_FILE,
-      .type = GEOHA_PT_PATH,
-      .default_value = D_REPL_DEFAULTS_FILE,
-      .shortdesc = "Option file of the replication account",
-      .longdesc = "A MySQL option file with [client] user= and password= "
-                  "(and optionally ssl-ca=) of the account a replica uses "
-                  "to connect to the writer (backend=native; it must be "
-                  "readable by root only)." },
-    { .name = P_MAX_LAG,
-      .type = GEOHA_PT_INT,
-      .default_value = D_MAX_LAG,
-      .min = 1,
-      .max = 86400,
-      .shortdesc = "Seconds a replica may be behind and still be promoted",
-      .longdesc = "A replica further behind than this, or cut off from its "
-                  "writer for longer than this, is not promotable." },
-    { .name = P_FENCE_PEER_CHECK,
-      .type = GEOHA_PT_BOOL,
-      .default_value = D_FENCE_PEER_CHECK,
-      .shortdesc = "Refuse to promote while another server is writable",
-      .longdesc = "When true, promote refuses while any other node's server "
-                  "answers and is writable (it has been neither demoted nor "
-                  "fenced)." },
-    { .name = P_STATE_DIR,
-      .type = GEOHA_PT_PATH,
-      .default_value = D_STATE_DIR,
-      .flags = GEOHA_PF_DIR,
-      .shortdesc = "Where decisions and reports are kept",
-      .longdesc = "Promotion decisions (JSON lines), final GTID positions and "
-                  "errant transaction reports are written here." },
-    MYSQL_SEMISYNC_PARAMS,
-    MYSQL_AZURE_PARAMS,
-};
-
-/*
- * promote: 600 s. Action timeouts in meta-data are per agent, not per
- * backend, and Azure's promotion (PATCH replicationRole, followed to the
- * end) takes about two minutes on top of the catch-up wait and stopping
- * the former writer; every wait inside promote is bounded by the timeout,
- * so a native promote is not slower for it.
- */
-static const struct geoha_action actions[] = {
-    { "start", guarded_start, GEOHA_AF_VALIDATE, 60, 0, NULL, -1 },
-    { "stop", guarded_stop, 0, 60, 0, NULL, -1 },
-    { "promote", guarded_promote, GEOHA_AF_VALIDATE, 600, 0, NULL, -1 },
-    { "demote", backend_demote, 0, 60, 0, NULL, -1 },
-    { "monitor", guarded_monitor, 0, 30, 10, "Promoted", 0 },
-    { "monitor", guarded_monitor, 0, 30, 11, "Unpromoted", 0 },
-    /* issue 18: notify never needs long (geoha.crm "notify") */
-    { "notify", backend_notify, 0, 10, 0, NULL, -1 },
-    { JOIN_ACTION, action_join_writer, GEOHA_AF_HIDDEN, 0, 0, NULL, -1 },
-    { GEOHA_GUARD_ACTION, action_quorum_guard, GEOHA_AF_HIDDEN, 0, 0, NULL,
-      -1 },
-    { "reseed", action_reseed, GEOHA_AF_VALIDATE | GEOHA_AF_HIDDEN, 3600, 0,
-      NULL, -1 },
-    { "validate-all", action_validate, GEOHA_AF_VALIDATE, 20, 0, NULL, -1 },
-    { "meta-data", NULL, GEOHA_AF_NO_PARAMS, 5, 0, NULL, -1 },
-};
-
-static const struct geoha_agent agent = {
-    .name = "mysql",
-    .version = AGENT_VERSION,
-    .shortdesc = "Which MySQL/MariaDB server is the writer (geoha)",
-    .longdesc =
-        "Owns the database writer role as a promotable clone (promoted-max=1, "
-        "notify=true). The agent does not start or stop mysqld: every server "
-        "runs all the time and must boot with read_only=ON (and "
-        "super_read_only=ON on MySQL). start makes the local server a "
-        "read-only GTID replica of the writer (refusing, with a report in "
-        "state_dir, when it holds transactions the writer lacks); promote "
-        "refuses while another server is writable, waits until everything "
-        "received is applied, then clears read_only and proves a write; "
-        "demote sets read_only first and publishes the final GTID position; "
-        "monitor checks the role against the server and sets the promotion "
-        "score from replication currency. A server that is not running is "
-        "reported as not running (OCF 7) by monitor and makes start fail. "
-        "With backend=azure (Azure Database for MySQL Flexible Server) the "
-        "role lives in Azure: promote stops the former writer through ARM "
-        "(old_writer_action), waits until the replica applied what it "
-        "received, PATCHes replicationRole=None and follows the operation "
-        "to the end (give promote a timeout of several minutes: 600 s by "
-        "default), then proves a write; a former writer is marked "
-        "diverged-or-stale (node attribute RSC-reseed-needed) until an "
-        "admin runs the hidden action 'reseed' on its node, which "
-        "re-creates it as a replica of the current writer.",
-    .params = params,
-    .n_params = sizeof(params) / sizeof(params[0]),
-    .actions = actions,
-    .n_actions = sizeof(actions) / sizeof(actions[0]),
+const struct geoha_mysql_backend geoha__mysql_native = {
+    .name = BACKEND_NATIVE,
     .validate = validate,
+    .validate_all = action_validate,
+    .start = action_start,
+    .stop = action_stop,
+    .monitor = action_monitor,
+    .promote = action_promote,
+    .demote = action_demote,
+    .notify = action_notify,
+    .join_writer = action_join_writer,
+    .guard_close = guard_close_native,
+    .reseed = NULL,
 };
-
-int
-main(int argc, char **argv)
-{
-    return geoha_agent_main(&agent, argc, argv);
-}
