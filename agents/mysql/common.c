@@ -143,6 +143,13 @@ geoha__mysql_set_score(const struct geoha_ctx *ctx, const char *score)
 }
 
 void
+geoha__mysql_promoted_attrs(const struct geoha_ctx *ctx, const char *attr_final)
+{
+    geoha_attr_update(GEOHA_ATTR_TRANSIENT, ctx->node, attr_final, NULL,
+                      &ctx->deadline, NULL);
+}
+
+void
 geoha__mysql_final_gtid_save(const struct geoha_ctx *ctx, const char *path,
                              const char *gtid)
 {

@@ -85,6 +85,20 @@ void geoha__mysql_iso_time(char *buf, size_t size);
 void geoha__mysql_set_score(const struct geoha_ctx *ctx, const char *score);
 
 /*
+ * After a promotion: this node's final-GTID attribute (attr_final) is
+ * removed, and nothing else. No score here: the promoted monitor that
+ * Pacemaker runs right after the promote sets SCORE_WRITER. A transient
+ * attribute changed by the promote aborts the transition it runs in, and
+ * the drupal starts that follow the promotion (the end of a switchover's
+ * pause) then wait for the scheduler to run again: measured 50 ms of the
+ * pause. Until that monitor this node keeps its replica score and the
+ * old writer has none (demote removed it), so nothing prefers another
+ * node.
+ */
+void geoha__mysql_promoted_attrs(const struct geoha_ctx *ctx,
+                                 const char *attr_final);
+
+/*
  * Write a demoted writer's final GTID position to path (state_dir is
  * created, mode 0700). The server is read-only already (S1), so a file
  * that cannot be written is reported (a warning), not fatal.
