@@ -278,54 +278,16 @@ monitor_replica(struct az *az, struct marker *mk)
     } else {
         struct geoha_replica_facts f;
         struct geoha_replica_score score;
-        bool untimed = false;
 
-        if (r.io == GEOHA_SQL_THREAD_YES) {
-            if (mk->io_lost_ms != 0 && !ctx->probe) {
-                mk->io_lost_ms = 0;
-                rc = az_marker_write(az, mk);
-                if (rc != 0) {
-                    /* the old time stays: a later loss looks older than
-                     * it is, which only ends promotability sooner */
-                    geoha_warn("Cannot clear when replication was lost in "
-                               "the state file | path='%s' reason='%s'",
-                               az->marker_path, geoha_strerror(rc));
-                }
-            }
-        } else if (mk->io_lost_ms == 0 && !ctx->probe) {
-            mk->io_lost_ms = geoha_wall_ms();
-            geoha_warn("Replication lost its writer | io_errno=%u "
-                       "io_error='%s'",
-                       r.io_errno, r.io_error);
-            rc = az_marker_write(az, mk);
-            if (rc != 0) {
-                geoha_warn("Cannot record when replication was lost in the "
-                           "state file, so this replica is not promotable "
-                           "| path='%s' reason='%s'",
-                           az->marker_path, geoha_strerror(rc));
-                untimed = true;
-            }
-        }
         /*
          * The native backend's facts, with two differences: semi-sync is
          * not the agent's to arm on Azure (the cut-off is max_lag), and a
          * writer that refuses this replica is not judged apart (Azure
          * manages the replication account).
          */
-        f = (struct geoha_replica_facts){
-            .io_running = r.io == GEOHA_SQL_THREAD_YES,
-            .lag_s = r.lag_s,
-            .max_lag_s = max_lag,
-            .lost_for_ms =
-                mk->io_lost_ms != 0 ? geoha_wall_ms() - mk->io_lost_ms : 0,
-            .lost_untimed = untimed,
-            .cutoff_ms = max_lag * 1000,
-            .received = r.received,
-            .applied = st.gtid_pos,
-            .notation = geoha_sql_flavour(c) == GEOHA_SQL_MARIADB
-                            ? GEOHA_GTID_MARIADB
-                            : GEOHA_GTID_MYSQL,
-        };
+        f = geoha__mysql_replica_facts(ctx, az->marker_path, mk, &r,
+                                       st.gtid_pos, geoha_sql_flavour(c),
+                                       max_lag);
         score = geoha__mysql_replica_score(&f);
         if (!score.keep) {
             az_set_score(az, score.score);

@@ -142,6 +142,54 @@ geoha__mysql_set_score(const struct geoha_ctx *ctx, const char *score)
     }
 }
 
+struct geoha_replica_facts
+geoha__mysql_replica_facts(const struct geoha_ctx *ctx, const char *marker_path,
+                           struct marker *mk, const struct geoha_sql_replica *r,
+                           const char *applied, enum geoha_sql_flavour flavour,
+                           long long max_lag)
+{
+    bool running = r->io == GEOHA_SQL_THREAD_YES;
+    bool untimed = false;
+    int rc;
+
+    if (running && mk->io_lost_ms != 0 && !ctx->probe) {
+        mk->io_lost_ms = 0;
+        rc = geoha__mysql_marker_write(marker_path, mk);
+        if (rc != 0) {
+            /* the old time stays: a later loss looks older than it is,
+             * which only ends promotability sooner */
+            geoha_warn("Cannot clear when replication was lost in the "
+                       "state file | path='%s' reason='%s'",
+                       marker_path, geoha_strerror(rc));
+        }
+    } else if (!running && mk->io_lost_ms == 0 && !ctx->probe) {
+        mk->io_lost_ms = geoha_wall_ms();
+        geoha_warn("Replication lost its writer | io_errno=%u io_error='%s'",
+                   r->io_errno, r->io_error);
+        rc = geoha__mysql_marker_write(marker_path, mk);
+        if (rc != 0) {
+            geoha_warn("Cannot record when replication was lost in the "
+                       "state file, so this replica is not promotable | "
+                       "path='%s' reason='%s'",
+                       marker_path, geoha_strerror(rc));
+            untimed = true;
+        }
+    }
+    return (struct geoha_replica_facts){
+        .io_running = running,
+        .lag_s = r->lag_s,
+        .max_lag_s = max_lag,
+        .lost_for_ms =
+            mk->io_lost_ms != 0 ? geoha_wall_ms() - mk->io_lost_ms : 0,
+        .lost_untimed = untimed,
+        .cutoff_ms = max_lag * 1000,
+        .received = r->received,
+        .applied = applied,
+        .notation = flavour == GEOHA_SQL_MARIADB ? GEOHA_GTID_MARIADB
+                                                 : GEOHA_GTID_MYSQL,
+    };
+}
+
 void
 geoha__mysql_promoted_attrs(const struct geoha_ctx *ctx, const char *attr_final)
 {

@@ -85,6 +85,21 @@ void geoha__mysql_iso_time(char *buf, size_t size);
 void geoha__mysql_set_score(const struct geoha_ctx *ctx, const char *score);
 
 /*
+ * A replica's monitor: the facts its score comes from (score.h), from its
+ * replication status r, the position it applied and its server's GTID
+ * notation. The time replication lost its writer is kept in the started
+ * marker mk (written to marker_path; never on a probe): cleared while the
+ * IO thread runs, recorded when it stops; a loss that cannot be recorded
+ * makes the facts "untimed" (never promotable meanwhile). The cut-off is
+ * max_lag; the caller adds its own (semi-sync) cut-off and refusal bound.
+ */
+struct geoha_replica_facts
+geoha__mysql_replica_facts(const struct geoha_ctx *ctx, const char *marker_path,
+                           struct marker *mk, const struct geoha_sql_replica *r,
+                           const char *applied, enum geoha_sql_flavour flavour,
+                           long long max_lag);
+
+/*
  * After a promotion: this node's final-GTID attribute (attr_final) is
  * removed, and nothing else. No score here: the promoted monitor that
  * Pacemaker runs right after the promote sets SCORE_WRITER. A transient

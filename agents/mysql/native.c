@@ -343,7 +343,6 @@ monitor_replica(struct agent *a, struct geoha_sql *c,
     struct geoha_replica_facts f;
     struct geoha_replica_score score;
     long long max_lag = geoha_param_int(ctx, P_MAX_LAG);
-    bool untimed = false;
     int ocf = OCF_SUCCESS; /* the OCF exit code */
     int rc;                /* a library result */
 
@@ -427,47 +426,11 @@ monitor_replica(struct agent *a, struct geoha_sql *c,
         geoha_sql_replica_clear(&r);
         return OCF_ERR_GENERIC;
     }
-    if (r.io == GEOHA_SQL_THREAD_YES) {
-        if (mk->io_lost_ms != 0 && !ctx->probe) {
-            mk->io_lost_ms = 0;
-            rc = native_marker_write(a, mk);
-            if (rc != 0) {
-                /* the old time stays: a later loss looks older than it
-                 * is, which only ends promotability sooner */
-                geoha_warn("Cannot clear when replication was lost in the "
-                           "state file | path='%s' reason='%s'",
-                           a->marker_path, geoha_strerror(rc));
-            }
-        }
-    } else if (mk->io_lost_ms == 0 && !ctx->probe) {
-        mk->io_lost_ms = geoha_wall_ms();
-        geoha_warn("Replication lost its writer | io_errno=%u io_error='%s'",
-                   r.io_errno, r.io_error);
-        rc = native_marker_write(a, mk);
-        if (rc != 0) {
-            geoha_warn("Cannot record when replication was lost in the "
-                       "state file, so this replica is not promotable | "
-                       "path='%s' reason='%s'",
-                       a->marker_path, geoha_strerror(rc));
-            untimed = true;
-        }
-    }
-    f = (struct geoha_replica_facts){
-        .io_running = r.io == GEOHA_SQL_THREAD_YES,
-        .lag_s = r.lag_s,
-        .max_lag_s = max_lag,
-        .lost_for_ms =
-            mk->io_lost_ms != 0 ? geoha_wall_ms() - mk->io_lost_ms : 0,
-        .lost_untimed = untimed,
-        .cutoff_ms = geoha__mysql_semisync_cutoff_ms(ctx, max_lag * 1000),
-        .io_refused = io_refused(r.io_errno),
-        .refused_bound_ms = IO_REFUSED_BOUND_MS,
-        .received = r.received,
-        .applied = st->gtid_pos,
-        .notation = geoha_sql_flavour(c) == GEOHA_SQL_MARIADB
-                        ? GEOHA_GTID_MARIADB
-                        : GEOHA_GTID_MYSQL,
-    };
+    f = geoha__mysql_replica_facts(ctx, a->marker_path, mk, &r, st->gtid_pos,
+                                   geoha_sql_flavour(c), max_lag);
+    f.cutoff_ms = geoha__mysql_semisync_cutoff_ms(ctx, max_lag * 1000);
+    f.io_refused = io_refused(r.io_errno);
+    f.refused_bound_ms = IO_REFUSED_BOUND_MS;
     score = geoha__mysql_replica_score(&f);
     if (!score.keep) {
         native_set_score(a, score.score);
