@@ -645,13 +645,18 @@ class Cluster:
 
     def start_azure(self):
         """The mock Azure (tests/mock-azure) in the azure namespace, with
-        the harness's VMs vm-ci and vm-si whose power hooks kill / boot
-        the nodes."""
+        the harness's VMs vm-ci and vm-si whose power hooks kill / boot /
+        freeze the nodes; the mock executes started scheduled events."""
         hook = os.path.join(HERE, "power-hook")
         seed = {
             "subscription": self.value("SUBSCRIPTION_ID"),
             "config": {"op_delays_s": {"vm.powerOff": 0.2, "vm.start": 0.2,
-                                       "vm.restart": 0.2}},
+                                       "vm.restart": 0.2},
+                       # Azure executes started scheduled events: a
+                       # Reboot powers the node off and on, a Freeze
+                       # pauses it (power-hook freeze)
+                       "scheduled_events": {"run": True, "reboot_s": 1.0,
+                                            "grace_s": 2.0}},
             "virtualMachines": [
                 {"resourceGroup": self.value("RESOURCE_GROUP"),
                  "name": f"vm-{h}", "location": "centralindia"
@@ -659,7 +664,9 @@ class Cluster:
                  "identity": {"system": True, "userAssigned": []},
                  "addresses": [ADDR[h]],
                  "hooks": {"off": [sys.executable, hook, self.state, "off"],
-                           "on": [sys.executable, hook, self.state, "on"]}}
+                           "on": [sys.executable, hook, self.state, "on"],
+                           "freeze": [sys.executable, hook, self.state,
+                                      "freeze"]}}
                 for h in NODES],
             # the Traffic Manager profile fence_geoha and
             # ocf:geoha:traffic-manager manage (TM_* test values)
@@ -739,8 +746,8 @@ class Cluster:
             except OSError:
                 pass
         hook = os.path.join(HERE, "power-hook")
-        cmd = (f'"$1" "$2" "$3" off "vm-$4"; '
-               f'"$1" "$2" "$3" on "vm-$4"')
+        cmd = ('"$1" "$2" "$3" off "vm-$4"; '
+               '"$1" "$2" "$3" on "vm-$4"')
         logf = os.path.join(self.node_dir(host), "var-log", "wdemu.log")
         with open(os.path.join(self.node_dir(host), "var-log",
                                "harness-wdemu.out"), "ab") as out:

@@ -63,6 +63,9 @@ DEFAULT_CONFIG = {
     "imds_default_vm": None,
     "hooks": {"off": None, "on": None},
     "hook_timeout_s": 60,
+    # Azure's own execution of scheduled events (off: the document only
+    # changes through StartRequests and the control API)
+    "scheduled_events": {"run": False, "reboot_s": 2.0, "grace_s": 1.0},
     "ratelimit": {"reads": 12000, "writes": 1200, "window_s": 3600},
     "tm_checking_s": 0,
     "api_versions": {"Microsoft.Network": ["2022-04-01"],
@@ -408,6 +411,8 @@ class Mock:
         self.log = []
         self.seq = 0
         self.load(seed)
+        threading.Thread(target=self.se_loop, name="scheduled-events",
+                         daemon=True).start()
 
     # ---- state
 
@@ -435,6 +440,11 @@ class Mock:
             self.regions = {}
             self.ratelimit = {}
             ev = seed.get("scheduledEvents") or {}
+            # the scheduled-events runner: executions in flight belong to
+            # the state they started in (epoch); an EventId runs once
+            self.se_epoch = getattr(self, "se_epoch", 0) + 1
+            self.se_claimed = set()
+            self.se_log = []
             self.events = {"DocumentIncarnation":
                            ev.get("DocumentIncarnation", 0),
                            "Events": [self._event(e) for e in
@@ -609,6 +619,159 @@ class Mock:
                 "faults": self.faults, "regions": self.regions,
                 "scheduledEvents": self.events,
                 "tokens": {"count": len(self.tokens)}}, default=str))
+
+    # ---- scheduled events: what Azure does with them
+
+    def se_note(self, ev, what, **extra):
+        """A timeline entry (GET /_mock/scheduledevents/log); lock held."""
+        e = {"t": time.time(), "EventId": ev.get("EventId"),
+             "EventType": ev.get("EventType"), "what": what}
+        e.update(extra)
+        self.se_log.append(e)
+        if len(self.se_log) > 10000:
+            del self.se_log[:2000]
+        diag(f"scheduled event {e['EventId']} {e['EventType']}: {what} "
+             f"{extra or ''}")
+
+    def se_loop(self):
+        while True:
+            time.sleep(0.1)
+            try:
+                self.se_tick()
+            except Exception:  # a bug in the mock: say so, keep running
+                import traceback
+                diag("mock bug: " + traceback.format_exc())
+                sys.stderr.write(traceback.format_exc())
+
+    def se_tick(self):
+        """Starts the due events (NotBefore passed) and executes every
+        started one not executed yet, when config.scheduled_events.run."""
+        with self.lock:
+            if not (self.config.get("scheduled_events") or {}).get("run"):
+                return
+            now = time.time()
+            bumped = False
+            for ev in self.events["Events"]:
+                if ev.get("EventStatus") != "Scheduled":
+                    continue
+                try:
+                    nb = email.utils.parsedate_to_datetime(
+                        ev.get("NotBefore") or "").timestamp()
+                except (TypeError, ValueError, IndexError):
+                    continue  # no (valid) NotBefore: waits for approval
+                if nb <= now:
+                    ev["EventStatus"] = "Started"
+                    ev["NotBefore"] = ""
+                    self.se_note(ev, "started", by="NotBefore")
+                    bumped = True
+            if bumped:
+                self.events["DocumentIncarnation"] += 1
+            for ev in self.events["Events"]:
+                eid = ev.get("EventId")
+                if ev.get("EventStatus") != "Started" or \
+                        eid in self.se_claimed:
+                    continue
+                self.se_claimed.add(eid)
+                threading.Thread(target=self.se_execute,
+                                 args=(copy.deepcopy(ev), self.se_epoch),
+                                 name=f"event-{eid}", daemon=True).start()
+
+    def se_execute(self, ev, epoch):
+        """Executes one started event on each VM it names, then drops it
+        from the document after config.scheduled_events.grace_s. When the
+        state was reloaded meanwhile (reset, PUT /_mock/state), the hooks
+        still run to the end (the guests must come back) but neither the
+        new state nor the new timeline changes."""
+        with self.lock:
+            if self.se_epoch != epoch:
+                return
+            names = {str(n).lower() for n in ev.get("Resources") or []}
+            vms = [r for r in self.res.values()
+                   if r["kind"] == "vm" and r["name"].lower() in names]
+            self.se_note(ev, "executing", vms=[v["name"] for v in vms])
+        threads = [threading.Thread(target=self.se_vm, args=(ev, vm, epoch),
+                                    daemon=True) for vm in vms]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        with self.lock:
+            if self.se_epoch != epoch:
+                return
+            self.se_note(ev, "done")
+            grace = float((self.config.get("scheduled_events") or {})
+                          .get("grace_s", 1.0))
+        time.sleep(max(0.0, grace))
+        with self.lock:
+            if self.se_epoch != epoch:
+                return
+            evs = self.events["Events"]
+            keep = [e for e in evs
+                    if e.get("EventId") != ev.get("EventId")]
+            if len(keep) != len(evs):
+                self.events["Events"] = keep
+                self.events["DocumentIncarnation"] += 1
+                self.se_note(ev, "removed")
+
+    def se_vm(self, ev, vm, epoch):
+        etype = str(ev.get("EventType"))
+
+        def power(state):
+            with self.lock:
+                if self.se_epoch == epoch:
+                    vm["powerState"] = state
+
+        def hook(which, env=None, min_timeout=0):
+            try:
+                self.run_hook(vm, which, env, min_timeout)
+            except OpFailed as e:
+                diag(f"scheduled event {ev.get('EventId')} {etype} on "
+                     f"{vm['name']}: {e.message}")
+        if etype in ("Reboot", "Redeploy"):
+            power("stopping")
+            hook("off")
+            power("stopped")
+            with self.lock:
+                pause = float((self.config.get("scheduled_events") or {})
+                              .get("reboot_s", 2.0))
+            time.sleep(max(0.0, pause))
+            power("starting")
+            hook("on")
+            power("running")
+        elif etype in ("Preempt", "Terminate"):
+            power("deallocating")
+            hook("off")
+            power("deallocated")
+        elif etype == "Freeze":
+            try:
+                dur = float(ev.get("DurationInSeconds"))
+            except (TypeError, ValueError):
+                dur = -1
+            if dur <= 0:
+                dur = 5
+            # a freeze hook killed by its timeout would leave the guest
+            # paused: give it the duration and some
+            hook("freeze", {"MOCK_DURATION_S": f"{dur:g}"}, dur + 30)
+        else:
+            diag(f"scheduled event {ev.get('EventId')}: no execution for "
+                 f"EventType {etype!r}")
+
+    def run_hook(self, vm, which, env=None, min_timeout=0):
+        """Runs VM's WHICH hook (its own, else config.hooks) as ARGV + [vm
+        name] with MOCK_VM, MOCK_ACTION and ENV, for config.hook_timeout_s
+        (at least MIN_TIMEOUT); a missing hook is logged and skipped.
+        Raises OpFailed when it fails."""
+        with self.lock:
+            argv = (vm["hooks"] or {}).get(which) or \
+                (self.config.get("hooks") or {}).get(which)
+            timeout = max(float(self.config.get("hook_timeout_s", 60)),
+                          float(min_timeout))
+        if not argv:
+            diag(f"vm {vm['name']}: no {which} hook")
+            return
+        extra = {"MOCK_VM": vm["name"], "MOCK_ACTION": which}
+        extra.update(env or {})
+        run_argv(list(argv) + [vm["name"]], timeout, f"{which} hook", extra)
 
     # ---- tokens
 
@@ -2089,16 +2252,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         raise ArmError(404, "NotFound", "mock: no such path")
 
     def run_hook(self, vm, which):
-        m = self.mock
-        with m.lock:
-            argv = (vm["hooks"] or {}).get(which) or \
-                (m.config.get("hooks") or {}).get(which)
-            timeout = float(m.config.get("hook_timeout_s", 60))
-        if not argv:
-            diag(f"vm {vm['name']}: no {which} hook")
-            return
-        run_argv(list(argv) + [vm["name"]], timeout, f"{which} hook",
-                 {"MOCK_VM": vm["name"], "MOCK_ACTION": which})
+        self.mock.run_hook(vm, which)
 
     def vm_action(self, vm, action):
         m = self.mock
@@ -2185,7 +2339,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                          "x-mock-vm, addresses or imds_default_vm)")
 
     def imds(self):
-        m = self.mock
         ctx = self.ctx
         pl = ctx.path.rstrip("/").lower()
         token = pl == "/metadata/identity/oauth2/token"
@@ -2331,7 +2484,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if any(i not in known for i in ids):
                 self.send(400, {"error": "Bad request. Unknown EventId"})
                 return
-            for i in ids:
+            for i in dict.fromkeys(ids):
+                m.se_note(known[i], "approved", vm=vm["name"])
+                if known[i].get("EventStatus") != "Started":
+                    m.se_note(known[i], "started", by="StartRequests")
                 known[i]["EventStatus"] = "Started"
                 # Azure documents NotBefore as blank once started
                 known[i]["NotBefore"] = ""
@@ -2416,7 +2572,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # ---- control API
 
     def control(self, path, query, body):
-        m = self.mock
         self.ctx = None
         addr = self.client_address[0]
         local = self.connection.getsockname()[0]
@@ -2588,9 +2743,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return {"ok": True}
         if p == "/_mock/scheduledevents" and meth == "POST":
             with m.lock:
+                # an EventId the runner executed (or is executing) is not
+                # executed again, even when posted anew
                 m.events["Events"] = [m._event(e) for e in d["Events"]]
                 m.events["DocumentIncarnation"] += 1
                 return copy.deepcopy(m.events)
+        if p == "/_mock/scheduledevents" and meth == "GET":
+            with m.lock:
+                return copy.deepcopy(m.events)
+        if p == "/_mock/scheduledevents/log":
+            if meth == "GET":
+                with m.lock:
+                    return copy.deepcopy(m.se_log)
+            if meth == "DELETE":
+                with m.lock:
+                    m.se_log.clear()
+                return {"ok": True}
         return None
 
 

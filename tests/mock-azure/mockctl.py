@@ -133,6 +133,14 @@ class MockCtl:
         return self.call("POST", "/_mock/scheduledevents",
                          {"Events": events})
 
+    def events_log(self):
+        """The scheduled events' timeline: [{"t","EventId","EventType",
+        "what",...}]."""
+        return self.call("GET", "/_mock/scheduledevents/log")
+
+    def clear_events_log(self):
+        return self.call("DELETE", "/_mock/scheduledevents/log")
+
     def count(self, method=None, path=None, status=None, kind=None,
               since=0):
         """How many logged requests match (path: regex, searched)."""
@@ -222,6 +230,10 @@ def main(argv=None):
             return 0
         elif c == "events":
             out = m.events(j(0))
+        elif c == "events-log" and args == ["clear"]:
+            out = m.clear_events_log()
+        elif c == "events-log" and not args:
+            out = m.events_log()
         elif c == "wait-ops":
             return 0 if m.wait_ops(float(args[0]) if args else 30) else 1
         else:
