@@ -92,6 +92,8 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBGEOHA)
 
 # The mysql agent's pure scoring function, tested on its own.
 $(BUILD)/tests/unit/test_mysql_score: $(BUILD)/obj/agents/mysql/score.o
+# The azure-events agent's document reader and planner, likewise.
+$(BUILD)/tests/unit/test_azure_events: $(BUILD)/obj/agents/azure-events/events.o
 
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBGEOHA)
 	@mkdir -p $(dir $@)

@@ -1093,21 +1093,24 @@ geoha_arm_auth_check(struct geoha_arm_client *c, const struct geoha_deadline *d)
     return geoha__arm_token_get(c, d, false);
 }
 
-int
-geoha_arm_imds_get(struct geoha_arm_client *c, const char *path,
-                   const char *api_version, const struct geoha_deadline *d,
-                   json_t **out)
+/*
+ * One IMDS request: GET (body NULL) or POST of a JSON body. A 200 answer
+ * with a JSON body fills *out (when out is not NULL); without out the
+ * answer's body (IMDS answers a POST with an empty one) is not read.
+ */
+static int
+imds_request(struct geoha_arm_client *c, const char *method, const char *path,
+             const char *api_version, const json_t *body,
+             const struct geoha_deadline *d, json_t **out)
 {
     struct geoha__arm_req rq = { 0 };
     struct geoha__arm_resp r;
     struct geoha_buf url;
     char what[GEOHA_ARM_PATH_MAX + 16];
+    char *text = NULL;
     json_t *j = NULL;
     int rc;
 
-    if (c == NULL || d == NULL || out == NULL) {
-        return -EINVAL;
-    }
     last_reset(c);
     geoha__arm_resp_init(&r);
     rc = build_url(c, c->imds_endpoint, path, api_version, &url);
@@ -1115,8 +1118,19 @@ geoha_arm_imds_get(struct geoha_arm_client *c, const char *path,
         geoha__arm_resp_clear(&r);
         return rc;
     }
-    geoha_snprintf(what, sizeof(what), "IMDS GET %s", path);
-    rq.method = "GET";
+    geoha_snprintf(what, sizeof(what), "IMDS %s %s", method, path);
+    if (body != NULL) {
+        text = json_dumps(body, JSON_COMPACT);
+        if (text == NULL) {
+            geoha_buf_clear(&url);
+            geoha__arm_resp_clear(&r);
+            return -ENOMEM;
+        }
+        rq.body = text;
+        rq.body_len = strlen(text);
+        rq.content_type = "application/json";
+    }
+    rq.method = method;
     rq.url = url.data;
     rq.metadata = true;
     rq.imds_retry = true;
@@ -1124,18 +1138,45 @@ geoha_arm_imds_get(struct geoha_arm_client *c, const char *path,
     if (rc == 0 && r.status != 200) {
         rc = geoha__arm_fail_resp(c, what, &r);
     }
-    if (rc == 0) {
+    if (rc == 0 && out != NULL) {
         rc = body_json(c, what, &r, &j);
     }
-    if (rc == 0 && j == NULL) {
+    if (rc == 0 && out != NULL && j == NULL) {
         rc = geoha__arm_fail(c, GEOHA_E_PROTOCOL, "%s: empty answer", what);
     }
     if (rc == 0) {
-        *out = j;
+        if (out != NULL) {
+            *out = j;
+            j = NULL;
+        }
         last_reset(c);
         c->last_status = 200;
     }
+    json_decref(j);
+    free(text);
     geoha_buf_clear(&url);
     geoha__arm_resp_clear(&r);
     return rc;
+}
+
+int
+geoha_arm_imds_get(struct geoha_arm_client *c, const char *path,
+                   const char *api_version, const struct geoha_deadline *d,
+                   json_t **out)
+{
+    if (c == NULL || d == NULL || out == NULL) {
+        return -EINVAL;
+    }
+    return imds_request(c, "GET", path, api_version, NULL, d, out);
+}
+
+int
+geoha_arm_imds_post(struct geoha_arm_client *c, const char *path,
+                    const char *api_version, const json_t *body,
+                    const struct geoha_deadline *d)
+{
+    if (c == NULL || d == NULL || body == NULL) {
+        return -EINVAL;
+    }
+    return imds_request(c, "POST", path, api_version, body, d, NULL);
 }

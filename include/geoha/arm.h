@@ -451,6 +451,15 @@ int geoha_arm_imds_get(struct geoha_arm_client *c, const char *path,
                        const char *api_version, const struct geoha_deadline *d,
                        json_t **out);
 
+/*
+ * POST a JSON body to {imds_endpoint}{path}?api-version=… the same way
+ * (e.g. Scheduled Events' StartRequests); success is a 200 answer, whose
+ * body (empty from IMDS) is not read.
+ */
+int geoha_arm_imds_post(struct geoha_arm_client *c, const char *path,
+                        const char *api_version, const json_t *body,
+                        const struct geoha_deadline *d);
+
 /* ---- resource paths ---- */
 
 #define GEOHA_ARM_PATH_MAX 1024 /* bytes of a path, with the NUL */

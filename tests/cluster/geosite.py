@@ -35,7 +35,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -60,6 +59,7 @@ FIXTURE = os.path.join(TOP, "tests", "lib", "mariadb.py")
 MARIADBD = "/usr/sbin/mariadbd"
 CLIENT = "/usr/bin/mariadb"
 FILE_SYNC_RESOURCES = ("file-sync", "file-sync-clone")
+AGENTS = ("mysql", "drupal", "traffic-manager", "file-sync", "azure-events")
 SSHD = "/usr/sbin/sshd"
 INITIAL_WRITER_RULE = "harness-initial-writer"
 SEED_ROWS = 100
@@ -78,7 +78,7 @@ def agents_built():
     """{overlay path: built program} for the real agents, or None when one
     is missing."""
     out = {}
-    for a in ("mysql", "drupal", "traffic-manager", "file-sync"):
+    for a in AGENTS:
         p = cluster.built(os.path.join("agents", a))
         if not p:
             return None
@@ -95,7 +95,7 @@ def agents_built():
 # What a package run takes from the unpacked .deb (GeohaCluster(package=
 # True)): overlay path -> path in the package, and the templates.
 PKG_PROGRAMS = {f"ocf/geoha/{a}": f"usr/lib/ocf/resource.d/geoha/{a}"
-                for a in ("mysql", "drupal", "traffic-manager", "file-sync")}
+                for a in AGENTS}
 PKG_PROGRAMS["sbin/fence_geoha"] = "usr/sbin/fence_geoha"
 PKG_RENDER = "usr/sbin/geoha-render"
 PKG_DATADIR = "usr/share/geoha"
