@@ -607,6 +607,10 @@ watch(struct geoha_ctx *ctx, struct ae *ae)
     char err[200] = "";
     json_t *j = NULL;
     bool any_disruptive = false;
+    /* Approve only on a monitor after the one that set the hold: both
+     * nodes may decide in the same second (events on both VMs), and the
+     * other's hold must have had a monitor interval to show. */
+    bool held_before = ae->st.hold;
     int rc;
 
     if (imds_open(ctx, ae) != 0 || read_vm_name(ctx, ae) != 0) {
@@ -662,8 +666,12 @@ watch(struct geoha_ctx *ctx, struct ae *ae)
                    p.cause->id, ae->st.vm, p.waiting);
         return WATCH_EVENT;
     }
-    if (p.n_approve > 0) {
+    if (p.n_approve > 0 && held_before) {
         approve(ctx, ae, &p);
+    } else if (p.n_approve > 0) {
+        geoha_info("%s event %s for this VM: approved at the next monitor "
+                   "if nothing changes",
+                   p.cause->type, p.cause->id);
     } else if (p.waiting != NULL) {
         geoha_info("%s event %s for this VM: not approved yet: %s",
                    p.cause->type, p.cause->id, p.waiting);
@@ -814,7 +822,8 @@ static const struct geoha_agent agent = {
         "the same transition as crm_resource --move, with no fencing and "
         "no lost write. Once nothing writes here and another node holds "
         "the writer, the instance approves the event (StartRequests, "
-        "approve=true) so Azure starts the maintenance, and ends it, "
+        "approve=true; at the earliest one monitor after it set the "
+        "attribute) so Azure starts the maintenance, and ends it, "
         "sooner. If the writer is here and no other node has a positive "
         "promotion score and no hold of its own, nothing is set: demoting "
         "would only stop writes sooner; a warning says so at each monitor. "
